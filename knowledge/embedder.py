@@ -1,0 +1,151 @@
+"""Text embedders: the sentence-transformers model the product uses, and a fake for tests.
+
+Models load lazily and once per (model, device); ``warm_up()`` is for start-up hooks.
+e5-style models carry ``query: ``/``passage: `` prompts in their sentence-transformers
+config; models without prompts (bge, MiniLM...) are used as they are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sentence_transformers import SentenceTransformer
+
+logger = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_passages(self, texts: list[str], progress=None) -> np.ndarray: ...
+
+
+_MODELS: dict[tuple[str, str], SentenceTransformer] = {}
+_LOCK = threading.Lock()
+
+
+def model_fingerprint(name_or_path: str) -> str:
+    """A stable id for the manifest: the name, plus a content stamp for local folders."""
+    path = Path(name_or_path)
+    if not path.is_dir():
+        return name_or_path
+    h = hashlib.sha256()
+    for fname in ("config.json", "modules.json", "config_sentence_transformers.json", "xinfang_model.json"):
+        f = path / fname
+        if f.exists():
+            h.update(f.read_bytes())
+    weights = path / "model.safetensors"
+    if weights.exists():
+        h.update(str(weights.stat().st_size).encode())
+    return f"{path.name}@{h.hexdigest()[:16]}"
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model by name or local path (``EMBEDDING_MODEL``)."""
+
+    def __init__(self, model: str, device: str = "cpu", batch_size: int = 32, max_seq_length: int = 256) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be ≥ 1, got {batch_size}")
+        self.model_name, self.device, self.batch_size = model, device, batch_size
+        self.max_seq_length = max_seq_length
+        self._model_id: str | None = None
+
+    @property
+    def model_id(self) -> str:
+        if self._model_id is None:
+            self._model_id = model_fingerprint(self.model_name)
+        return self._model_id
+
+    def _load(self) -> SentenceTransformer:
+        key = (self.model_name, self.device)
+        with _LOCK:
+            model = _MODELS.get(key)
+            if model is None:
+                from sentence_transformers import SentenceTransformer
+
+                logger.info("embedder.load", extra={"model": self.model_name})
+                model = SentenceTransformer(self.model_name, device=self.device)
+                if self.max_seq_length:
+                    model.max_seq_length = min(model.max_seq_length or self.max_seq_length, self.max_seq_length)
+                _MODELS[key] = model
+        return model
+
+    def warm_up(self) -> None:
+        self.embed_queries(["预热"])
+
+    @property
+    def dim(self) -> int:
+        model = self._load()
+        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(get_dim())
+
+    def _encode(self, texts: list[str], prompt: str, progress=None) -> np.ndarray:
+        model = self._load()
+        kwargs = {"prompt_name": prompt} if prompt in (model.prompts or {}) else {}
+        if progress is None:
+            out = model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                               convert_to_numpy=True, show_progress_bar=False, **kwargs)
+            return np.asarray(out, dtype=np.float32)
+        parts = []
+        for start in range(0, len(texts), self.batch_size):
+            chunk = texts[start:start + self.batch_size]
+            parts.append(model.encode(chunk, batch_size=self.batch_size, normalize_embeddings=True,
+                                      convert_to_numpy=True, show_progress_bar=False, **kwargs))
+            progress(min(start + self.batch_size, len(texts)), len(texts))
+        return np.asarray(np.vstack(parts), dtype=np.float32)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, "query")
+
+    def embed_passages(self, texts: list[str], progress=None) -> np.ndarray:
+        return self._encode(texts, "passage", progress)
+
+
+class HashingEmbedder:
+    """Deterministic character n-gram hashing: a tiny fake embedder for fast unit tests."""
+
+    def __init__(self, dim: int = 256) -> None:
+        if dim < 8:
+            raise ValueError(f"dim must be ≥ 8, got {dim}")
+        self._dim = dim
+
+    @property
+    def model_id(self) -> str:
+        return f"hashing-{self._dim}"
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def _vec(self, text: str) -> np.ndarray:
+        v = np.zeros(self._dim, dtype=np.float32)
+        chars = [c for c in text if not c.isspace()]
+        grams = chars + ["".join(chars[i:i + 2]) for i in range(len(chars) - 1)]
+        for g in grams:
+            h = int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "little")
+            v[h % self._dim] += 1.0 if (h >> 32) & 1 else -1.0
+        n = np.linalg.norm(v)
+        return v / n if n else v
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return np.vstack([self._vec(t) for t in texts]) if texts else np.zeros((0, self._dim), np.float32)
+
+    def embed_passages(self, texts: list[str], progress=None) -> np.ndarray:
+        out = self.embed_queries(texts)
+        if progress:
+            progress(len(texts), len(texts))
+        return out

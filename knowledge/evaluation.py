@@ -1,0 +1,99 @@
+"""Retrieval evaluation and benchmark (numbers printed by the CLI, never asserted on time).
+
+Recall@k: share of questions with at least one labelled article in the top k.
+MRR: mean of 1/rank of the first labelled article within the top 10 (0 when absent).
+"""
+
+from __future__ import annotations
+
+import gc
+import resource
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .embedder import Embedder
+from .index import SearchIndex, build_index, make_tokenizer
+from .kb import KnowledgeBase
+from .retriever import MODES, HybridRetriever
+
+MRR_DEPTH = 10
+
+
+@dataclass(frozen=True)
+class DevQuestion:
+    q: str
+    ids: tuple[str, ...]
+    topic: str = ""
+
+
+def load_dev_set(path: Path, kb: KnowledgeBase | None = None) -> list[DevQuestion]:
+    rows = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    out = []
+    for i, row in enumerate(rows):
+        ids = tuple(row.get("ids") or ())
+        if not row.get("q") or not ids:
+            raise ValueError(f"{path}: entry {i + 1} needs q and ids")
+        if kb is not None:
+            for aid in ids:
+                if aid not in kb.corpus.articles:
+                    raise ValueError(f"{path}: entry {i + 1} labels unknown article {aid}")
+        out.append(DevQuestion(row["q"], ids, row.get("topic", "")))
+    return out
+
+
+def evaluate(retriever: HybridRetriever, questions: list[DevQuestion], modes=MODES) -> dict[str, dict]:
+    results: dict[str, dict] = {}
+    for mode in modes:
+        r1 = r5 = rr = 0.0
+        misses = []
+        for dq in questions:
+            ids = [h.id for h in retriever.search(dq.q, k=MRR_DEPTH, mode=mode)]
+            rank = next((i + 1 for i, aid in enumerate(ids) if aid in dq.ids), None)
+            r1 += rank == 1
+            r5 += rank is not None and rank <= 5
+            rr += 1.0 / rank if rank else 0.0
+            if rank is None or rank > 5:
+                misses.append({"q": dq.q, "expected": list(dq.ids), "got": ids[:5]})
+        n = max(len(questions), 1)
+        results[mode] = {"recall@1": r1 / n, "recall@5": r5 / n, "mrr": rr / n, "questions": len(questions),
+                         "misses": misses}
+    return results
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def benchmark(kb: KnowledgeBase, embedder: Embedder, questions: list[str], segmenter: str = "jieba",
+              rounds: int = 3, progress=None) -> dict:
+    """Full build from an empty cache, then warmed-up query latency, then peak memory."""
+    with tempfile.TemporaryDirectory(prefix="xinfang-bench-") as tmp:
+        tmpdir = Path(tmp)
+        t0 = time.perf_counter()
+        manifest = build_index(kb, embedder, tmpdir / "index", tmpdir / "cache.sqlite", segmenter, progress)
+        build_seconds = time.perf_counter() - t0
+        index = SearchIndex(tmpdir / "index", make_tokenizer(kb, segmenter))
+        retriever = HybridRetriever(kb, index, embedder)
+        for q in questions[:10]:
+            retriever.search(q)
+        gc.collect()
+        latencies: list[float] = []
+        for _ in range(rounds):
+            for q in questions:
+                t = time.perf_counter()
+                retriever.search(q)
+                latencies.append((time.perf_counter() - t) * 1000)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "documents": manifest.documents, "articles": manifest.articles, "model": manifest.model_id,
+        "faiss_index": manifest.faiss_index, "build_seconds": round(build_seconds, 2),
+        "queries": len(latencies), "p50_ms": round(statistics.median(latencies), 2),
+        "p95_ms": round(_percentile(latencies, 0.95), 2), "max_ms": round(max(latencies), 2),
+        "peak_rss_mb": round(peak_mb, 1),
+    }

@@ -1,0 +1,67 @@
+"""Word segmentation for BM25: jieba with the legal-term dictionary, or characters.
+
+jieba keeps global state, so each tokenizer owns a ``jieba.Tokenizer`` instance
+(the legal dictionary never leaks into other users of jieba in the process).
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import re
+import threading
+from collections.abc import Iterable
+
+logger = logging.getLogger(__name__)
+
+_WORD = re.compile(r"[\u4e00-\u9fff]|[a-z0-9]+", re.IGNORECASE)
+STOPWORDS = frozenset(
+    "的 了 是 我 你 他 她 它 们 在 和 与 及 或 也 就 都 而 还 又 吗 呢 吧 啊 呀 哦 嘛 么 啥 咋 怎么 怎样 什么 如何 "
+    "这 那 这个 那个 一个 有 没有 没 被 把 给 让 对 从 向 到 为 以 之 其 等 可以 能 能不能 可不可以 要 想 "
+    "请问 请 问 一下 知道 应该 应当 该 去 找 哪 哪里 哪儿 里 上 下 个 些 吗 嘛 呗 俺 咱 人家".split()
+)
+
+
+class Segmenter(str, enum.Enum):
+    CHAR = "char"
+    JIEBA = "jieba"
+
+    @classmethod
+    def parse(cls, value: str | None) -> Segmenter:
+        """Unknown names fall back to jieba (the better default for Chinese), with a warning."""
+        try:
+            return cls((value or "jieba").lower())
+        except ValueError:
+            logger.warning("tokenizer.unknown_segmenter", extra={"value": value})
+            return cls.JIEBA
+
+
+class Tokenizer:
+    """Turns text into BM25 terms: lower-case, stopwords removed, punctuation dropped."""
+
+    def __init__(self, user_words: Iterable[str] = (), segmenter: Segmenter | str = Segmenter.JIEBA) -> None:
+        self.segmenter = Segmenter.parse(segmenter) if isinstance(segmenter, str) else segmenter
+        self.user_words = tuple(sorted(set(user_words)))
+        self._jieba = None
+        self._lock = threading.Lock()
+
+    def _engine(self):
+        if self._jieba is None:
+            with self._lock:
+                if self._jieba is None:
+                    import jieba
+
+                    jieba.setLogLevel(logging.WARNING)
+                    engine = jieba.Tokenizer()
+                    engine.initialize()
+                    for w in self.user_words:
+                        engine.add_word(w, freq=20000)
+                    self._jieba = engine
+        return self._jieba
+
+    def tokenize(self, text: str) -> list[str]:
+        text = text.lower()
+        if self.segmenter is Segmenter.CHAR:
+            return [t for t in _WORD.findall(text) if t not in STOPWORDS]
+        words = self._engine().lcut_for_search(text)
+        return [w for w in words if w.strip() and _WORD.search(w) and w not in STOPWORDS]
