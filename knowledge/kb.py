@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .channels import Channel, load_channels
-from .corpus import LAWS_DIR, SOURCES_DIR, Corpus, load_corpus
+from .corpus import SOURCES_DIR, Corpus, load_corpus
 from .faq import FaqEntry, load_faq, load_paraphrases
 from .packs import LOCAL_DIR, Pack, load_packs
 from .routes import RouteCard, load_route_ids, load_routes
@@ -97,7 +97,7 @@ def local_unit_id(region: str, item_id: str) -> str:
 def load_knowledge(sources_dir: Path = SOURCES_DIR, local_dir: Path = LOCAL_DIR,
                    laws_dir: Path | None = None) -> KnowledgeBase:
     """Load and cross-validate every source."""
-    corpus = load_corpus(laws_dir or (sources_dir / "laws" if sources_dir != SOURCES_DIR else LAWS_DIR))
+    corpus = load_corpus(laws_dir or sources_dir / "laws")
     route_ids = load_route_ids(sources_dir / "route_ids.yaml")
     channels = load_channels(sources_dir / "channels.yaml", set(route_ids))
     routes = load_routes(corpus, channels, sources_dir / "routes", route_ids)

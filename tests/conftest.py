@@ -1,0 +1,59 @@
+"""Shared fixtures: the tiny fixture knowledge base, the fake embedder, the real settings."""
+
+from __future__ import annotations
+
+import os
+import pytest
+
+from tests.paths import MINI, ROOT
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def pytest_report_header(config) -> list[str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    def v(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "absent"
+
+    rasa = ROOT / ".venv-rasa" / "bin" / "rasa"
+    from bot.settings import get_settings
+
+    return [f"embedding model: {get_settings().EMBEDDING_MODEL}",
+            f"faiss-cpu {v('faiss-cpu')}, sentence-transformers {v('sentence-transformers')}, torch {v('torch')}, "
+            f"rasa-sdk {v('rasa-sdk')}, rasa: {'installed' if rasa.exists() else 'absent'}"]
+
+
+@pytest.fixture(scope="session")
+def mini_kb():
+    from knowledge.kb import load_knowledge
+
+    return load_knowledge(MINI, MINI / "local")
+
+
+@pytest.fixture(scope="session")
+def fake_embedder():
+    from knowledge.embedder import HashingEmbedder
+
+    return HashingEmbedder(128)
+
+
+@pytest.fixture
+def mini_retriever(mini_kb, fake_embedder, tmp_path):
+    from knowledge.index import SearchIndex, build_index, make_tokenizer
+    from knowledge.retriever import HybridRetriever
+
+    build_index(mini_kb, fake_embedder, tmp_path / "index", tmp_path / "cache.sqlite")
+    index = SearchIndex(tmp_path / "index", make_tokenizer(mini_kb))
+    return HybridRetriever(mini_kb, index, fake_embedder, top_k=5, candidates=10)
+
+
+@pytest.fixture(scope="session")
+def real_kb():
+    from knowledge.kb import load_knowledge
+
+    return load_knowledge()
