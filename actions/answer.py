@@ -1,0 +1,53 @@
+"""Procedure and rights questions: the answer, quoted from the article it rests on."""
+
+from __future__ import annotations
+
+from rasa_sdk.events import SlotSet
+
+from knowledge.retriever import Filters
+
+from .base import XinfangAction, find_pack, region_of
+from .render import DISCLAIMER, Reply, excerpt, legal_hotline, route_text
+
+
+def answer_question(rt, text: str, region: str | None, kind: str = "answer") -> Reply:
+    """FAQ answer or article quote, the citations, and the best route for the question."""
+    kb = rt.kb
+    pack = find_pack(rt, region)
+    hits = rt.retriever.search(text, k=5, filters=Filters(region=pack.region_code if pack else None))
+    reply = Reply(kind)
+    articles = [h for h in hits if h.article is not None]
+    local = [h for h in hits if h.id.startswith("local/")]
+    top = articles[0] if articles else None
+    faq_entry = kb.faq.get(top.faq_ids[0]) if top and top.faq_ids else None
+    if faq_entry:
+        reply.texts.append(faq_entry.answer + "\n依据：" + "、".join(kb.corpus.citation(a) for a in faq_entry.basis))
+        for aid in faq_entry.basis:
+            reply.cite(kb, aid)
+    elif top:
+        reply.texts.append(f"{top.citation}规定：“{excerpt(top.text, 220)}”")
+        reply.cite(kb, top.id)
+    for h in articles[1:3]:
+        reply.cite(kb, h.id)
+    if local:
+        reply.texts.append(f"{pack.region_name if pack else ''}本地信息：{excerpt(local[0].text, 160)}")
+    triage = rt.classifier.classify(text)
+    routes = faq_entry.routes if faq_entry and faq_entry.routes else triage.routes[:1]
+    for i, rid in enumerate(routes[:2]):
+        card = kb.routes[rid]
+        reply.add_route(kb, card, "这个问题相关的办理途径", pack)
+        if i == 0 and rid not in ("crisis",):
+            reply.texts.append(route_text(kb, card, pack, brief=True))
+    for r in triage.ranking[:3]:
+        if r.route != "crisis":
+            reply.add_route(kb, kb.routes[r.route], f"与“{r.example}”这类情况相近", pack)
+    reply.texts.append(DISCLAIMER.format(legal_hotline=legal_hotline(kb, pack)))
+    return reply
+
+
+class ActionAnswer(XinfangAction):
+    def name(self) -> str:
+        return "action_answer"
+
+    def respond(self, rt, tracker, text):
+        return answer_question(rt, text, region_of(tracker)), [SlotSet("problem_text", text)]

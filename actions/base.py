@@ -1,0 +1,84 @@
+"""What every action of ours does first: crisis check, region, and a reply that never crashes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from knowledge.crisis import crisis_message, detect_crisis
+from knowledge.errors import QueryError
+from knowledge.packs import Pack
+
+from .render import Reply, channels_for
+from .runtime import Runtime, runtime
+
+logger = logging.getLogger(__name__)
+
+HUMAN_CHANNELS = ["hotline_12345", "hotline_12348"]
+
+
+def user_text(tracker: Tracker) -> str:
+    return (tracker.latest_message or {}).get("text") or ""
+
+
+def intent_of(tracker: Tracker) -> dict[str, Any]:
+    return (tracker.latest_message or {}).get("intent") or {}
+
+
+def find_pack(rt: Runtime, region: str | None) -> Pack | None:
+    """A pack by region code or by (part of) its name: 湖里区, 湖里, 350206, 枣庄市."""
+    if not region:
+        return None
+    region = region.strip()
+    packs = rt.kb.packs
+    if region in packs:
+        return packs[region]
+    short = region.rstrip("市区县省")
+    for pack in packs.values():
+        if region in pack.region_name or (len(short) >= 2 and short in pack.region_name):
+            return pack
+    return None
+
+
+def region_of(tracker: Tracker) -> str | None:
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    return metadata.get("region") or tracker.get_slot("region")
+
+
+def crisis_reply(rt: Runtime, kind: str) -> Reply:
+    reply = Reply("crisis")
+    reply.texts.append(crisis_message(rt.kb.channels))
+    reply.texts.append("如果心里很难受，愿意的话可以跟我说说发生了什么。等您安全了，我们再一起看您的问题该走什么途径。")
+    reply.add_route(rt.kb, rt.kb.routes["crisis"], "您提到的情况可能涉及人身安全，先求助")
+    reply.extra["crisis"] = kind
+    return reply
+
+
+class XinfangAction(Action):
+    """Base: crisis words get the crisis response first, whatever the action; errors never reach users."""
+
+    def name(self) -> str:  # pragma: no cover - subclasses name themselves
+        raise NotImplementedError("name")
+
+    def respond(self, rt: Runtime, tracker: Tracker, text: str) -> tuple[Reply, list[dict[str, Any]]]:
+        raise NotImplementedError("respond")
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        text = user_text(tracker)
+        intent = intent_of(tracker)
+        try:
+            rt = runtime()
+            kind = detect_crisis(text) if text else None
+            if kind and self.name() != "action_crisis":
+                crisis_reply(rt, kind).send(dispatcher, intent)
+            reply, events = self.respond(rt, tracker, text)
+        except QueryError as exc:
+            reply, events = Reply("invalid", texts=[str(exc)]), []
+        except Exception:  # never a traceback to a citizen
+            logger.exception("actions.error", extra={"action": self.name()})
+            reply, events = Reply("error", texts=["抱歉，系统暂时出了点问题，请稍后再试。"]), []
+        reply.send(dispatcher, intent)
+        return events

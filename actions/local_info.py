@@ -1,0 +1,43 @@
+"""Local information from a region's pack; without one, the kind of office and the national channel."""
+
+from __future__ import annotations
+
+from .base import HUMAN_CHANNELS, XinfangAction, find_pack, region_of
+from .render import Reply, channels_for
+
+
+def local_reply(rt, text: str, region: str | None) -> Reply:
+    kb = rt.kb
+    pack = find_pack(rt, region)
+    reply = Reply("local")
+    triage = rt.classifier.classify(text)
+    route = next((r.route for r in triage.ranking if r.route != "crisis"), "xinfang")
+    card = kb.routes[route]
+    if pack is None:
+        where = f"“{region}”" if region else "您所在的地区"
+        reply.texts.append(f"我这里暂未收录{where}的具体地址和电话，不能替您编造。这类事项一般由：{card.handled_by or card.name}办理。")
+        lines = channels_for(kb, [c for c in [card.national_channel, *HUMAN_CHANNELS] if c])
+        reply.texts.append("可以先通过这些全国性渠道咨询：\n" + "\n".join(dict.fromkeys(lines)))
+        if not region:
+            reply.needs_clarification = True
+            reply.texts.append("告诉我您在哪个区县，我看看有没有当地的信息。")
+    else:
+        lines = []
+        for o in pack.offices:
+            contact = "，".join(x for x in (o.address, o.phone, o.hours, o.online) if x)
+            lines.append(f"· {o.name}" + (f"：{contact}" if contact else "（具体地址、电话以该单位公布为准）"))
+        reply.texts.append(f"{pack.region_name}的信息（{pack.maintainer}整理，核对日期 {pack.updated_on}）：\n"
+                           + "\n".join(lines))
+        if pack.rules:
+            reply.texts.append("当地做法：\n" + "\n".join(f"· {r.title}：{r.text}" for r in pack.rules[:4]))
+        reply.extra["region"] = {"code": pack.region_code, "name": pack.region_name}
+    reply.add_route(kb, card, card.summary, pack)
+    return reply
+
+
+class ActionLocalInfo(XinfangAction):
+    def name(self) -> str:
+        return "action_local_info"
+
+    def respond(self, rt, tracker, text):
+        return local_reply(rt, text, region_of(tracker)), []

@@ -1,0 +1,120 @@
+"""Turning knowledge into messages and the structured payload the service reads.
+
+Every action sends its text messages and then one ``json_message``
+``{"xinfang": {...}}`` carrying intent, routes, citations and cards, so the API
+(``/api/ask``) and the widget get structure without parsing prose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from knowledge.channels import Channel
+from knowledge.kb import KnowledgeBase
+from knowledge.packs import Pack
+from knowledge.routes import RouteCard
+
+PAYLOAD_KEY = "xinfang"
+DISCLAIMER = "以上内容是一般性的法律信息，不是针对您个案的法律意见；具体情况可拨打 {legal_hotline} 或咨询律师。"
+
+
+def excerpt(text: str, limit: int = 160) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def citation(kb: KnowledgeBase, article_id: str) -> dict[str, Any]:
+    art = kb.corpus.article(article_id)
+    law = kb.corpus.laws[art.law_id]
+    return {"id": article_id, "law": law.short, "article": art.number, "label": art.label,
+            "citation": kb.corpus.citation(article_id), "text": art.text}
+
+
+def channel_line(channel: Channel, pack: Pack | None = None) -> str:
+    confirmed = pack is not None and channel.id in pack.confirmed_channels
+    return channel.display(confirmed)
+
+
+def channels_for(kb: KnowledgeBase, ids: list[str], pack: Pack | None = None) -> list[str]:
+    return [channel_line(kb.channels[c], pack) for c in ids if c in kb.channels]
+
+
+def legal_hotline(kb: KnowledgeBase, pack: Pack | None = None) -> str:
+    ch = kb.channels.get("hotline_12348")
+    return channel_line(ch, pack) if ch else "公共法律服务机构"
+
+
+def card_payload(kb: KnowledgeBase, card: RouteCard, pack: Pack | None = None) -> dict[str, Any]:
+    channel = kb.channels.get(card.national_channel or "")
+    offices = []
+    if pack:
+        for o in pack.offices_for(card.id):
+            offices.append({k: v for k, v in {"name": o.name, "address": o.address, "phone": o.phone,
+                                             "hours": o.hours, "online": o.online}.items() if v})
+    return {
+        "id": card.id, "name": card.name, "summary": card.summary, "who": card.handled_by,
+        "how": card.where, "materials": list(card.materials), "fees": card.fees,
+        "deadlines": [{"label": tl.label, "text": tl.quote, "starts": tl.starts,
+                       "citation": kb.corpus.citation(tl.basis), "basis": tl.basis} for tl in card.time_limits],
+        "next": card.next_steps,
+        "channel": {"name": channel.name, "value": channel.value, "grade": channel.grade,
+                    "display": channel_line(channel, pack)} if channel else None,
+        "offices": offices,
+        "basis": [{"id": aid, "citation": kb.corpus.citation(aid)} for aid in card.basis],
+    }
+
+
+def route_text(kb: KnowledgeBase, card: RouteCard, pack: Pack | None = None, brief: bool = False) -> str:
+    """A route card as a message: what, who, how, the deadline that matters, channel, basis."""
+    lines = [f"【{card.name}】{card.summary}"]
+    if card.handled_by:
+        lines.append(f"谁来办：{card.handled_by}")
+    if card.where and not brief:
+        lines.append(f"怎么办：{card.where}")
+    if card.time_limits:
+        tl = card.time_limits[0]
+        lines.append(f"期限：{tl.label}——“{tl.quote}”（{kb.corpus.citation(tl.basis)}）")
+    if pack:
+        for o in pack.offices_for(card.id):
+            contact = "，".join(x for x in (o.address, o.phone, o.hours, o.online) if x)
+            lines.append(f"本地：{o.name}" + (f"（{contact}）" if contact else ""))
+    channel = kb.channels.get(card.national_channel or "")
+    if channel:
+        lines.append(f"渠道：{channel_line(channel, pack)}")
+    if card.basis and not brief:
+        lines.append("依据：" + "、".join(kb.corpus.citation(a) for a in card.basis[:4]))
+    return "\n".join(lines)
+
+
+@dataclass
+class Reply:
+    """What one action says: texts, then the structured payload."""
+
+    kind: str
+    texts: list[str] = field(default_factory=list)
+    routes: list[dict[str, Any]] = field(default_factory=list)
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    cards: list[dict[str, Any]] = field(default_factory=list)
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    needs_clarification: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def cite(self, kb: KnowledgeBase, article_id: str) -> None:
+        if article_id in kb.corpus.articles and all(c["id"] != article_id for c in self.citations):
+            self.citations.append(citation(kb, article_id))
+
+    def add_route(self, kb: KnowledgeBase, card: RouteCard, why: str, pack: Pack | None = None) -> None:
+        if all(r["id"] != card.id for r in self.routes):
+            self.routes.append({"id": card.id, "name": card.name, "why": why})
+            self.cards.append(card_payload(kb, card, pack))
+
+    def send(self, dispatcher, intent: dict[str, Any] | None) -> None:
+        for i, text in enumerate(self.texts):
+            last = i == len(self.texts) - 1
+            dispatcher.utter_message(text=text, buttons=self.buttons if last and self.buttons else None)
+        dispatcher.utter_message(json_message={PAYLOAD_KEY: {
+            "kind": self.kind,
+            "intent": {"name": (intent or {}).get("name"), "confidence": (intent or {}).get("confidence")},
+            "routes": self.routes, "citations": self.citations, "cards": self.cards,
+            "needs_clarification": self.needs_clarification, **self.extra}})

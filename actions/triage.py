@@ -1,0 +1,127 @@
+"""Problem triage (信访工作条例 第三十一条): the lawful route first, at most two questions.
+
+A clear description is answered at once. A vague one gets the best guess plus the
+``triage_form`` (problem domain, case status); the form never asks more than those
+two questions, and an answer the form cannot parse counts as 「其他」/「没有」 so
+the person gets a useful answer next, not a third question.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from knowledge.triage import Triage, load_triage_rules
+
+from .base import XinfangAction, find_pack, region_of, user_text
+from .render import DISCLAIMER, Reply, legal_hotline, route_text
+
+DOMAIN_WORDS = {
+    "labor": ("工资", "劳动", "老板", "公司", "工伤", "加班", "辞退", "开除", "社保", "上班"),
+    "land_house": ("土地", "房子", "房屋", "拆", "征收", "征地", "宅基地"),
+    "government": ("政府", "罚款", "处罚", "执法", "城管", "部门", "不作为"),
+    "court": ("法院", "判决", "判", "执行", "官司", "起诉", "立案"),
+    "civil": ("欠钱", "借钱", "合同", "开发商", "赔偿", "纠纷"),
+    "family_neighbour": ("邻居", "家里", "离婚", "老人", "赡养", "家庭"),
+    "consumer": ("买", "商家", "网购", "退款", "消费", "假货"),
+    "official": ("村干部", "干部", "贪污", "腐败", "受贿", "书记", "村长"),
+    "police": ("派出所", "警察", "报警", "诈骗", "偷", "打人"),
+    "welfare": ("低保", "救助", "补助", "困难"),
+}
+STATUS_WORDS = {
+    "xinfang_answered": ("处理意见", "信访答复", "答复了", "复查意见"),
+    "ongoing": ("正在", "在打官司", "还在", "审理中", "仲裁中"),
+    "ended": ("判了", "结束", "已经判", "终审", "结案", "驳回"),
+    "none": ("没有", "还没", "没走", "没打", "没去", "不知道"),
+}
+
+
+def _guess(text: str, table: dict[str, tuple[str, ...]], default: str) -> str:
+    for value, words in table.items():
+        if any(w in text for w in words):
+            return value
+    return default
+
+
+def triage_reply(rt, text: str, triage: Triage, region: str | None) -> Reply:
+    kb = rt.kb
+    pack = find_pack(rt, region)
+    reply = Reply("triage")
+    ranking = [r for r in triage.ranking if r.route != "crisis" or triage.crisis]
+    if not ranking:
+        ranking = triage.ranking
+    first = kb.routes[ranking[0].route]
+    reply.texts.append("根据您说的情况，建议优先考虑这条途径：\n" + route_text(kb, first, pack))
+    others = [kb.routes[r.route] for r in ranking[1:3]]
+    if others:
+        reply.texts.append("也可以考虑：" + "；".join(f"【{c.name}】{c.summary}" for c in others))
+    principle = load_triage_rules()["principle"]
+    if first.id not in ("crisis", "xinfang", "hotline_12345"):
+        reply.texts.append(principle["text"])
+        reply.cite(kb, principle["basis"])
+    for r in ranking:
+        card = kb.routes[r.route]
+        reply.add_route(kb, card, card.summary, pack)
+    for aid in first.basis[:3]:
+        reply.cite(kb, aid)
+    if pack is None and region:
+        reply.texts.append(f"暂未收录“{region}”的本地办事信息，上面给出的是办理机关的类别和全国性渠道。")
+    reply.texts.append(DISCLAIMER.format(legal_hotline=legal_hotline(kb, pack)))
+    return reply
+
+
+class ActionTriage(XinfangAction):
+    def name(self) -> str:
+        return "action_triage"
+
+    def respond(self, rt, tracker, text):
+        domain, status = tracker.get_slot("problem_domain"), tracker.get_slot("case_status")
+        triage = rt.classifier.classify(text, domain, status)
+        if triage.confident:
+            return triage_reply(rt, text, triage, region_of(tracker)), [
+                SlotSet("problem_text", text), SlotSet("clarify", False)]
+        reply = Reply("clarify", needs_clarification=True)
+        reply.texts.append("为了给您指对路，我先问两个简单的问题。")
+        for r in triage.ranking:
+            card = rt.kb.routes[r.route]
+            reply.add_route(rt.kb, card, card.summary)
+        return reply, [SlotSet("problem_text", text), SlotSet("clarify", True)]
+
+
+class ActionTriageAnswer(XinfangAction):
+    def name(self) -> str:
+        return "action_triage_answer"
+
+    def respond(self, rt, tracker, text):
+        problem = tracker.get_slot("problem_text") or text
+        domain, status = tracker.get_slot("problem_domain"), tracker.get_slot("case_status")
+        triage = rt.classifier.classify(problem, domain, status)
+        reply = triage_reply(rt, problem, triage, region_of(tracker))
+        return reply, [SlotSet("problem_domain", None), SlotSet("case_status", None), SlotSet("clarify", None),
+                       SlotSet("requested_slot", None)]
+
+
+class ValidateTriageForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_triage_form"
+
+    async def extract_problem_domain(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                     domain: dict) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "problem_domain" or tracker.get_slot("problem_domain"):
+            return {}
+        return {"problem_domain": _guess(user_text(tracker), DOMAIN_WORDS, "other")}
+
+    async def extract_case_status(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: dict) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "case_status" or tracker.get_slot("case_status"):
+            return {}
+        return {"case_status": _guess(user_text(tracker), STATUS_WORDS, "none")}
+
+    def validate_problem_domain(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        return {"problem_domain": value if value in load_triage_rules()["domains"] else "other"}
+
+    def validate_case_status(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        return {"case_status": value if value in load_triage_rules()["case_status"] else "none"}

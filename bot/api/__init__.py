@@ -1,0 +1,10 @@
+"""HTTP API: one router per noun, included here."""
+
+from fastapi import APIRouter
+
+from .routes import ask, chat, health
+
+api_router = APIRouter()
+api_router.include_router(health.router)
+api_router.include_router(chat.router)
+api_router.include_router(ask.router)

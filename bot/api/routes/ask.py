@@ -1,0 +1,18 @@
+from fastapi import APIRouter
+
+from ..deps import ConversationsDep
+from ..models import AskRequest, AskResponse, CitationOut, Intent, RouteOut
+
+router = APIRouter(prefix="/api", tags=["ask"])
+OUT_OF_SCOPE = {"out_of_scope", "chitchat", "greet", "goodbye", "thank", "bot_capability"}
+
+
+@router.post("/ask", response_model=AskResponse, summary="一个问题的结构化回答（与对话同一流程）")
+async def ask(req: AskRequest, conversations: ConversationsDep) -> AskResponse:
+    turn = await conversations.ask(req.text, req.region)
+    intent = Intent(name=turn.intent.get("name"), confidence=turn.intent.get("confidence"))
+    routes = [] if intent.name in OUT_OF_SCOPE else [RouteOut(**r) for r in turn.routes]
+    return AskResponse(messages=turn.texts, intent=intent, routes=routes,
+                       citations=[CitationOut(id=c["id"], law=c["law"], article=c["article"], text=c["text"])
+                                  for c in turn.citations],
+                       needs_clarification=turn.needs_clarification)

@@ -1,0 +1,112 @@
+"""The FastAPI application factory: the only public surface of the product."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from knowledge.channels import load_channels
+from knowledge.index import Manifest
+from knowledge.routes import load_route_ids
+
+from .api import api_router
+from .conversation import Conversations
+from .rasa_client import RasaClient, RasaUnavailable
+from .settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+MAX_BODY_BYTES = 64 * 1024
+
+FIELD_NAMES = {"text": "text（文字内容）", "sender": "sender（会话标识）", "metadata": "metadata",
+               "region": "region（地区）"}
+
+
+class Readiness:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._client = httpx.AsyncClient(timeout=2.0)
+
+    async def actions(self) -> bool:
+        try:
+            resp = await self._client.get(f"http://127.0.0.1:{self.settings.ACTIONS_PORT}/health")
+            return resp.status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def index(self) -> bool:
+        return Manifest.read(self.settings.index_dir) is not None
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[int, str]:
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return 400, "请求体不是有效的 JSON。"
+    parts = []
+    for e in errors:
+        loc = [str(x) for x in e.get("loc", []) if x != "body"]
+        field = FIELD_NAMES.get(loc[0], loc[0]) if loc else "请求体"
+        kind = e.get("type", "")
+        if kind == "missing":
+            parts.append(f"缺少字段 {field}")
+        elif kind == "string_too_long":
+            parts.append(f"{field} 太长（最多 {e.get('ctx', {}).get('max_length')} 字）")
+        elif kind == "string_too_short":
+            parts.append(f"{field} 不能为空")
+        elif kind == "extra_forbidden":
+            parts.append(f"不认识的字段 {field}")
+        elif kind in ("string_type", "dict_type", "model_attributes_type"):
+            parts.append(f"{field} 的类型不对")
+        else:
+            parts.append(f"{field}：{e.get('msg')}")
+    return 422, "请求有误：" + "；".join(parts)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.rasa = RasaClient(settings.RASA_URL, settings.RASA_TIMEOUT_SECONDS)
+        route_ids = set(load_route_ids())
+        app.state.conversations = Conversations(app.state.rasa, settings.SECRET_KEY,
+                                                load_channels(route_ids=route_ids))
+        app.state.readiness = Readiness(settings)
+        yield
+        await app.state.rasa.close()
+        await app.state.readiness.close()
+
+    app = FastAPI(title="信访法治导引 API", version="0.1.0", lifespan=lifespan,
+                  description="信访和法定途径的法律指引：对话、结构化问答、健康检查。")
+    app.state.settings = settings
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return JSONResponse({"error": f"请求体过大（上限 {MAX_BODY_BYTES // 1024} KB）。"}, status_code=413)
+        return await call_next(request)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        status, message = _validation_message(exc)
+        return JSONResponse({"error": message}, status_code=status)
+
+    @app.exception_handler(RasaUnavailable)
+    async def on_rasa_down(request: Request, exc: RasaUnavailable) -> JSONResponse:
+        return JSONResponse({"error": "对话服务暂时不可用，请稍后再试。"}, status_code=503)
+
+    @app.exception_handler(Exception)
+    async def on_error(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("api.error")
+        return JSONResponse({"error": "服务出了点问题，请稍后再试。"}, status_code=500)
+
+    app.include_router(api_router)
+    return app

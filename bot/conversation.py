@@ -1,0 +1,97 @@
+"""One conversation turn, the same for every channel: mask, hash, ask Rasa, shape the answer.
+
+The structured payload comes from our actions (``{"xinfang": {...}}`` custom
+messages). Replies that came from a plain ``utter_`` response carry none; for
+those the intent is read from Rasa's parser. A crisis message is guaranteed first
+even if the dialogue model missed it (the lexicon is deterministic).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from knowledge.crisis import crisis_message, detect_crisis
+
+from .privacy import hash_user_id, mask_pii
+from .rasa_client import RasaClient
+
+PAYLOAD_KEY = "xinfang"
+
+
+@dataclass
+class Turn:
+    messages: list[dict[str, Any]] = field(default_factory=list)   # as the chat API returns them
+    texts: list[str] = field(default_factory=list)
+    payloads: list[dict[str, Any]] = field(default_factory=list)
+    intent: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def routes(self) -> list[dict[str, Any]]:
+        seen: dict[str, dict[str, Any]] = {}
+        for p in self.payloads:
+            for r in p.get("routes", []):
+                seen.setdefault(r["id"], r)
+        return list(seen.values())
+
+    @property
+    def citations(self) -> list[dict[str, Any]]:
+        seen: dict[str, dict[str, Any]] = {}
+        for p in self.payloads:
+            for c in p.get("citations", []):
+                seen.setdefault(c["id"], {k: c[k] for k in ("id", "law", "article", "text", "citation") if k in c})
+        return list(seen.values())
+
+    @property
+    def needs_clarification(self) -> bool:
+        return any(p.get("needs_clarification") for p in self.payloads)
+
+
+class Conversations:
+    def __init__(self, rasa: RasaClient, secret_key: str, channels: dict) -> None:
+        self.rasa, self.secret_key, self.channels = rasa, secret_key, channels
+
+    async def turn(self, sender: str, text: str, metadata: dict[str, Any] | None = None,
+                   namespace: str = "web", parse_intent: bool = False) -> Turn:
+        masked = mask_pii(text)
+        hashed = hash_user_id(sender, self.secret_key, namespace)
+        meta = {k: v for k, v in (metadata or {}).items() if k in ("region", "channel", "locale")}
+        raw = await self.rasa.send(hashed, masked, meta)
+        turn = Turn()
+        for m in raw:
+            custom = m.get("custom")
+            if isinstance(custom, dict) and PAYLOAD_KEY in custom:
+                turn.payloads.append(custom[PAYLOAD_KEY])
+                turn.messages.append({"custom": custom[PAYLOAD_KEY]})
+                continue
+            msg: dict[str, Any] = {}
+            if m.get("text"):
+                msg["text"] = m["text"]
+                turn.texts.append(m["text"])
+            if m.get("buttons"):
+                msg["buttons"] = [{"title": b.get("title", ""), "payload": b.get("payload", "")} for b in m["buttons"]]
+            if msg:
+                turn.messages.append(msg)
+        intents = [p.get("intent") for p in turn.payloads if p.get("intent", {}).get("name")]
+        if intents:
+            turn.intent = intents[-1]
+        elif parse_intent:
+            parsed = await self.rasa.parse(masked)
+            turn.intent = {"name": parsed.get("intent", {}).get("name"),
+                           "confidence": parsed.get("intent", {}).get("confidence")}
+        if detect_crisis(text) and not any(p.get("kind") == "crisis" for p in turn.payloads):
+            first = crisis_message(self.channels)
+            turn.texts.insert(0, first)
+            turn.messages.insert(0, {"text": first})
+        return turn
+
+    async def ask(self, text: str, region: str | None) -> Turn:
+        """A one-off question in a fresh conversation (the same pipeline as the chat)."""
+        meta = {"region": region} if region else {}
+        return await self.turn(f"ask-{uuid.uuid4().hex}", text, meta, namespace="api", parse_intent=True)
+
+
+async def gather_turns(conv: Conversations, items: list[tuple[str, str]]) -> list[Turn]:
+    return await asyncio.gather(*(conv.turn(s, t) for s, t in items))

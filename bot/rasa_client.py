@@ -1,0 +1,50 @@
+"""Talking to the Rasa server on loopback (REST webhook and HTTP API)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer: the caller returns 503 with a message, not a traceback."""
+
+
+class RasaClient:
+    def __init__(self, base_url: str, timeout: float = 20.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._client = httpx.AsyncClient(base_url=self.base_url, timeout=timeout,
+                                         limits=httpx.Limits(max_connections=64, max_keepalive_connections=32))
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def _post(self, path: str, payload: dict[str, Any]) -> Any:
+        try:
+            resp = await self._client.post(path, json=payload)
+        except httpx.HTTPError as exc:
+            logger.warning("rasa.unavailable", extra={"error": type(exc).__name__})
+            raise RasaUnavailable(str(exc)) from None
+        if resp.status_code >= 500:
+            raise RasaUnavailable(f"Rasa answered {resp.status_code}")
+        resp.raise_for_status()
+        return resp.json()
+
+    async def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """One turn through the REST channel: the bot's messages, in order."""
+        return await self._post("/webhooks/rest/webhook",
+                                {"sender": sender, "message": text, "metadata": metadata or {}})
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        return await self._post("/model/parse", {"text": text})
+
+    async def ready(self) -> bool:
+        try:
+            resp = await self._client.get("/status", timeout=2.0)
+            return resp.status_code == 200 and bool(resp.json().get("model_id"))
+        except (httpx.HTTPError, ValueError):
+            return False

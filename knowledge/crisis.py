@@ -1,0 +1,35 @@
+"""Crisis detection by lexicon: deterministic, so no model error can hide a person in danger."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import yaml
+
+from .corpus import SOURCES_DIR
+from .textnorm import normalize_text
+
+
+@functools.lru_cache(maxsize=4)
+def crisis_terms(path: Path = SOURCES_DIR / "crisis_terms.yaml") -> dict[str, tuple[str, ...]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {kind: tuple(words) for kind, words in data.items()}
+
+
+def detect_crisis(text: str) -> str | None:
+    """The kind of crisis the text expresses (self_harm, violence, danger), or None."""
+    norm = normalize_text(text).replace(" ", "")
+    for kind, words in crisis_terms().items():
+        if any(w in norm for w in words):
+            return kind
+    return None
+
+
+CRISIS_CHANNELS = ("emergency_110", "emergency_120", "hotline_12356")
+
+
+def crisis_message(channels: dict) -> str:
+    """The first thing a person in danger reads; numbers come from channels.yaml with their grades."""
+    lines = [channels[c].display() for c in CRISIS_CHANNELS if c in channels]
+    return "您的安全最重要。如果您或身边的人现在有危险，请马上求助：\n" + "\n".join(lines)

@@ -1,0 +1,122 @@
+"""Route triage: rank the lawful routes for a problem description (信访工作条例 第三十一条).
+
+Each route is represented by its card (name, summary, typical claims) and by the
+example descriptions in ``sources/route_examples.yaml``. A description is scored
+against every example by embedding similarity (mean of the route's best three)
+and by BM25 (best example), the two rankings are fused by reciprocal rank, and
+the clarifying answers (problem domain, case status) add a prior from
+``sources/triage_rules.yaml``. Crisis words override everything.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from .bm25 import BM25
+from .corpus import SOURCES_DIR
+from .crisis import detect_crisis
+from .embedder import Embedder
+from .embedding_cache import EmbeddingCache
+from .kb import KnowledgeBase
+from .textnorm import normalize_query
+from .tokenizer import Tokenizer
+
+RRF_K = 10
+TOP_EXAMPLES = 3
+
+
+@dataclass(frozen=True)
+class RouteScore:
+    route: str
+    score: float
+    example: str  # the closest example: shows why this route
+
+
+@dataclass(frozen=True)
+class Triage:
+    ranking: list[RouteScore]
+    crisis: str | None
+    confident: bool
+
+    @property
+    def routes(self) -> list[str]:
+        return [r.route for r in self.ranking]
+
+
+@functools.lru_cache(maxsize=2)
+def load_route_examples(path: Path = SOURCES_DIR / "route_examples.yaml") -> dict[str, tuple[str, ...]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {route: tuple(str(x) for x in examples) for route, examples in data.items()}
+
+
+@functools.lru_cache(maxsize=2)
+def load_triage_rules(path: Path = SOURCES_DIR / "triage_rules.yaml") -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+class RouteClassifier:
+    def __init__(self, kb: KnowledgeBase, embedder: Embedder, cache: EmbeddingCache,
+                 tokenizer: Tokenizer, examples: dict[str, tuple[str, ...]] | None = None,
+                 margin: float = 0.02) -> None:
+        examples = examples if examples is not None else load_route_examples()
+        unknown = sorted(set(examples) - set(kb.route_ids))
+        if unknown:
+            raise ValueError(f"route_examples.yaml names unknown routes {unknown}")
+        self.kb, self.embedder, self.tokenizer, self.margin = kb, embedder, tokenizer, margin
+        texts: list[str] = []
+        owners: list[str] = []
+        for rid, card in kb.routes.items():
+            for text in (card.summary, *card.typical_claims, *examples.get(rid, ())):
+                texts.append(text)
+                owners.append(rid)
+        self.texts, self.owners = texts, np.array(owners, dtype=object)
+        self.route_list = list(kb.routes)
+        self.vectors, _ = cache.embed(embedder, texts)
+        self.bm25 = BM25([tokenizer.tokenize(t) for t in texts])
+        rules = load_triage_rules()
+        self.domain_routes = {k: v["routes"] for k, v in rules["domains"].items()}
+        self.status_routes = {k: v["routes"] for k, v in rules["case_status"].items()}
+
+    def classify(self, text: str, domain: str | None = None, case_status: str | None = None,
+                 k: int = 3) -> Triage:
+        """Rank routes for ``text``; raises QueryError for unusable input."""
+        query = normalize_query(text)
+        crisis = detect_crisis(query)
+        qvec = self.embedder.embed_queries([query])[0]
+        sims = self.vectors @ qvec
+        terms = self.tokenizer.tokenize(query)
+        for term in self.kb.synonyms.expand(query):
+            terms.extend(self.tokenizer.tokenize(term))
+        bm = self.bm25.scores(terms)
+        dense_score: dict[str, float] = {}
+        bm_score: dict[str, float] = {}
+        best_example: dict[str, tuple[float, str]] = {}
+        for rid in self.route_list:
+            idx = np.flatnonzero(self.owners == rid)
+            top = np.sort(sims[idx])[::-1][:TOP_EXAMPLES]
+            dense_score[rid] = float(top.mean()) if len(top) else -1.0
+            bm_score[rid] = float(bm[idx].max()) if len(idx) else 0.0
+            j = idx[int(np.argmax(sims[idx]))]
+            best_example[rid] = (float(sims[j]), self.texts[j])
+        fused = {rid: 0.0 for rid in self.route_list}
+        for scores in (dense_score, bm_score):
+            ordered = sorted(self.route_list, key=lambda r: -scores[r])
+            for rank, rid in enumerate(ordered, 1):
+                if scores[rid] > 0 or scores is dense_score:
+                    fused[rid] += 1.0 / (RRF_K + rank)
+        # Clarifying answers: a prior that lifts the routes the domain and case status point at.
+        for prior in (self.domain_routes.get(domain or "", []), self.status_routes.get(case_status or "", [])):
+            for pos, rid in enumerate(prior):
+                fused[rid] += 0.08 / (1 + pos)
+        if crisis:
+            fused["crisis"] = max(fused.values()) + 1.0
+        ordered = sorted(self.route_list, key=lambda r: -fused[r])
+        ranking = [RouteScore(r, fused[r], best_example[r][1]) for r in ordered[:k]]
+        confident = bool(crisis) or domain is not None or (
+            len(ordered) > 1 and fused[ordered[0]] - fused[ordered[1]] >= self.margin)
+        return Triage(ranking, crisis, confident)
