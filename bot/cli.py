@@ -255,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         _say(f"参数有误：{exc}")
         return EXIT_USAGE
+    except OSError as exc:
+        _say(f"文件或网络错误：{exc}")
+        return 1
     except KeyboardInterrupt:
         return 130
 

@@ -100,13 +100,16 @@ class SentenceTransformerEmbedder:
             out = model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
                                convert_to_numpy=True, show_progress_bar=False, **kwargs)
             return np.asarray(out, dtype=np.float32)
-        parts = []
-        for start in range(0, len(texts), self.batch_size):
-            chunk = texts[start:start + self.batch_size]
-            parts.append(model.encode(chunk, batch_size=self.batch_size, normalize_embeddings=True,
-                                      convert_to_numpy=True, show_progress_bar=False, **kwargs))
-            progress(min(start + self.batch_size, len(texts)), len(texts))
-        return np.asarray(np.vstack(parts), dtype=np.float32)
+        # Chunks sorted by length so each batch pads little (encode() only sorts within one call).
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        step = self.batch_size * 4
+        for start in range(0, len(order), step):
+            idx = order[start:start + step]
+            out[idx] = model.encode([texts[i] for i in idx], batch_size=self.batch_size, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=False, **kwargs)
+            progress(min(start + step, len(texts)), len(texts))
+        return out
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, "query")

