@@ -33,7 +33,7 @@ class Channel:
         return self.grade in ("A", "B") or confirmed
 
     def display(self, confirmed: bool = False) -> str:
-        text = f"{self.name}：{self.value}"
+        text = self.name if self.value in self.name else f"{self.name}：{self.value}"
         return text if self.shown_as_verified(confirmed) else f"{text}（{UNVERIFIED_NOTE}）"
 
 

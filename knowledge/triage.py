@@ -117,6 +117,10 @@ class RouteClassifier:
             fused["crisis"] = max(fused.values()) + 1.0
         ordered = sorted(self.route_list, key=lambda r: -fused[r])
         ranking = [RouteScore(r, fused[r], best_example[r][1]) for r in ordered[:k]]
-        confident = bool(crisis) or domain is not None or (
+        # Confident when the two independent signals agree on the best route, or the gap is clear.
+        dense_top = max(self.route_list, key=lambda r: dense_score[r])
+        bm_top = max(self.route_list, key=lambda r: bm_score[r])
+        agree = bm_score[bm_top] > 0 and dense_top == bm_top == ordered[0]
+        confident = bool(crisis) or domain is not None or agree or (
             len(ordered) > 1 and fused[ordered[0]] - fused[ordered[1]] >= self.margin)
         return Triage(ranking, crisis, confident)

@@ -1,0 +1,98 @@
+"""Route evaluation and chat benchmark against a running service (numbers printed, never asserted)."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import yaml
+
+
+def load_routes_dev(path: Path) -> list[dict]:
+    items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return [{"text": i["text"], "routes": list(i["routes"])} for i in items]
+
+
+def evaluate_routes(api: str, items: list[dict]) -> dict:
+    per: dict[str, dict] = {}
+    top1 = top3 = 0
+    misses = []
+    with httpx.Client(base_url=api, timeout=60) as client:
+        for item in items:
+            resp = client.post("/api/ask", json={"text": item["text"]})
+            got = [r["id"] for r in resp.json().get("routes", [])] if resp.status_code == 200 else []
+            ok1 = bool(got) and got[0] in item["routes"]
+            ok3 = any(g in item["routes"] for g in got[:3])
+            top1 += ok1
+            top3 += ok3
+            key = item["routes"][0]
+            row = per.setdefault(key, {"n": 0, "top1": 0.0, "top3": 0.0})
+            row["n"] += 1
+            row["top1"] += ok1
+            row["top3"] += ok3
+            if not ok1:
+                misses.append({"text": item["text"], "expected": item["routes"], "got": got[:3]})
+    for row in per.values():
+        row["top1"] /= row["n"]
+        row["top3"] /= row["n"]
+    n = max(len(items), 1)
+    return {"n": len(items), "top1": top1 / n, "top3": top3 / n, "per_route": per, "misses": misses}
+
+
+async def _load(url: str, bodies: list[dict], clients: int) -> tuple[list[float], float]:
+    latencies: list[float] = []
+    queue: asyncio.Queue = asyncio.Queue()
+    for b in bodies:
+        queue.put_nowait(b)
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        while not queue.empty():
+            body = queue.get_nowait()
+            t = time.perf_counter()
+            resp = await client.post(url, json=body)
+            resp.raise_for_status()
+            latencies.append((time.perf_counter() - t) * 1000)
+
+    async with httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=clients)) as client:
+        start = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(clients)))
+        elapsed = time.perf_counter() - start
+    return latencies, len(bodies) / elapsed
+
+
+def _p(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
+
+
+def bench_chat(api: str, rasa: str, texts: list[str], levels: list[int], per_level: int) -> dict:
+    """Latency and throughput of /api/ask, /api/chat and a bare Rasa utter_ round trip, interleaved."""
+    def bodies(target: str, n: int) -> list[dict]:
+        out = []
+        for i in range(n):
+            text = texts[i % len(texts)]
+            if target == "ask":
+                out.append({"text": text})
+            elif target == "chat":
+                out.append({"sender": f"bench-{uuid.uuid4().hex[:8]}", "text": text})
+            else:
+                out.append({"sender": f"bench-{uuid.uuid4().hex[:8]}", "message": "再见"})
+        return out
+
+    urls = {"ask": f"{api}/api/ask", "chat": f"{api}/api/chat", "bare_rasa": f"{rasa}/webhooks/rest/webhook"}
+    for target in urls:  # warm-up
+        asyncio.run(_load(urls[target], bodies(target, 8), 2))
+    rows = []
+    for clients in levels:
+        for target, url in urls.items():
+            lat, thr = asyncio.run(_load(url, bodies(target, per_level), clients))
+            rows.append({"target": target, "clients": clients, "n": len(lat),
+                         "p50_ms": statistics.median(lat), "p95_ms": _p(lat, 0.95), "throughput": thr})
+    top = max(levels)
+    sat = {r["target"]: r["throughput"] for r in rows if r["clients"] == top}
+    ratios = {t: sat[t] / sat["bare_rasa"] for t in ("ask", "chat") if sat.get("bare_rasa")}
+    return {"rows": rows, "ratios": ratios}

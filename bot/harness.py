@@ -1,0 +1,63 @@
+"""A running product for evaluation and benchmarks: reuse one at --url, or start one on loopback."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+
+from .runner import PROJECT_ROOT, Stack, train
+from .settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def is_up(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/readyz", timeout=2.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@contextlib.contextmanager
+def running_service(settings: Settings, url: str | None = None, say=print) -> Iterator[tuple[str, str]]:
+    """Yields (api_url, rasa_url); starts actions, Rasa and the API on free ports when needed."""
+    if url and is_up(url):
+        yield url, settings.RASA_URL
+        return
+    s = settings.model_copy(update={"PORT": free_port(), "ACTIONS_PORT": free_port(),
+                                    "RASA_URL": f"http://127.0.0.1:{free_port()}"})
+    train(s, say=say)
+    stack = Stack(s)
+    api = None
+    try:
+        stack.start(say=say)
+        stack.wait_ready(say=say)
+        env = dict(os.environ, RASA_URL=s.RASA_URL, ACTIONS_PORT=str(s.ACTIONS_PORT), VAR_DIR=str(s.VAR_DIR),
+                   EMBEDDING_MODEL=s.EMBEDDING_MODEL)
+        log = open(s.VAR_DIR / "logs" / "api.log", "ab")
+        api = subprocess.Popen([sys.executable, "-m", "uvicorn", "bot.app:create_app", "--factory",
+                                "--host", "127.0.0.1", "--port", str(s.PORT), "--log-level", "warning"],
+                               cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        api_url = f"http://127.0.0.1:{s.PORT}"
+        deadline = time.monotonic() + 60
+        while not is_up(api_url):
+            if api.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"API 未能启动，见 {s.VAR_DIR}/logs/api.log")
+            time.sleep(0.3)
+        yield api_url, s.RASA_URL
+    finally:
+        if api and api.poll() is None:
+            api.terminate()
+            api.wait(10)
+        stack.stop()

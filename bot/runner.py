@@ -1,0 +1,140 @@
+"""Starts and stops the product's processes: action server, Rasa (both on loopback), the API.
+
+`xinfang run` trains the dialogue model first when config, domain or data changed,
+prints the URL, and on Ctrl-C (or SIGTERM) stops every child before exiting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+
+from .settings import PROJECT_ROOT, Settings
+
+RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
+PYTHON = Path(sys.executable)
+TRAIN_INPUTS = ("config.yml", "domain.yml", "data")
+
+
+def rasa_model_path(settings: Settings) -> Path:
+    return settings.VAR_DIR / "rasa-models" / "xinfang.tar.gz"
+
+
+def training_fingerprint() -> str:
+    h = hashlib.sha256()
+    for name in TRAIN_INPUTS:
+        path = PROJECT_ROOT / name
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for f in files:
+            h.update(str(f.relative_to(PROJECT_ROOT)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def model_is_stale(settings: Settings) -> bool:
+    stamp = rasa_model_path(settings).with_suffix(".fingerprint")
+    return not rasa_model_path(settings).exists() or not stamp.exists() or \
+        stamp.read_text().strip() != training_fingerprint()
+
+
+def rasa_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore",
+                "SANIC_WORKERS": "1"})
+    return env
+
+
+def train(settings: Settings, force: bool = False, say=print) -> bool:
+    """Train the Rasa model when config, domain or data changed; returns whether it trained."""
+    if not force and not model_is_stale(settings):
+        say("对话模型已是最新，无需训练。")
+        return False
+    out = rasa_model_path(settings).parent
+    out.mkdir(parents=True, exist_ok=True)
+    say("==> 训练对话模型（rasa train，约几分钟）…")
+    fingerprint = training_fingerprint()
+    cmd = [str(RASA_BIN), "train", "--fixed-model-name", "xinfang", "--out", str(out), "--force"]
+    result = subprocess.run(cmd, cwd=PROJECT_ROOT, env=rasa_env())
+    if result.returncode != 0:
+        raise RuntimeError(f"rasa train 失败（退出码 {result.returncode}）")
+    rasa_model_path(settings).with_suffix(".fingerprint").write_text(fingerprint)
+    return True
+
+
+def write_endpoints(settings: Settings) -> Path:
+    """Rasa's endpoints: our action server; tracker and lock stores from settings when set."""
+    lines = ["action_endpoint:", f"  url: http://127.0.0.1:{settings.ACTIONS_PORT}/webhook"]
+    if settings.REDIS_URL:
+        u = urlparse(settings.REDIS_URL)
+        lines += ["lock_store:", "  type: redis", f"  url: {u.hostname}", f"  port: {u.port or 6379}",
+                  f"  db: {(u.path or '/0').lstrip('/') or 0}"]
+    path = settings.VAR_DIR / "endpoints.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def _spawn(self, name: str, cmd: list[str], env: dict[str, str] | None = None) -> None:
+        logs = self.settings.VAR_DIR / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        log = open(logs / f"{name}.log", "ab")
+        self.procs[name] = subprocess.Popen(cmd, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                            env=env or dict(os.environ), start_new_session=True)
+
+    def start(self, say=print) -> None:
+        s = self.settings
+        rasa_port = urlparse(s.RASA_URL).port or 5005
+        env = dict(os.environ)
+        env.update({"PORT": str(s.PORT), "VAR_DIR": str(s.VAR_DIR), "EMBEDDING_MODEL": s.EMBEDDING_MODEL,
+                    "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"})
+        say(f"==> 启动动作服务（127.0.0.1:{s.ACTIONS_PORT}）与 Rasa（127.0.0.1:{rasa_port}）…")
+        self._spawn("actions", [str(PYTHON), "-m", "actions.server", "--port", str(s.ACTIONS_PORT)], env)
+        self._spawn("rasa", [str(RASA_BIN), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(rasa_port),
+                             "-m", str(rasa_model_path(s)), "--endpoints", str(write_endpoints(s))], rasa_env())
+
+    def wait_ready(self, timeout: float = 240.0, say=print) -> None:
+        s = self.settings
+        checks = {"actions": f"http://127.0.0.1:{s.ACTIONS_PORT}/health", "rasa": f"{s.RASA_URL}/status"}
+        pending = dict(checks)
+        deadline = time.monotonic() + timeout
+        while pending:
+            for name, proc in self.procs.items():
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{name} 进程已退出（{proc.returncode}），见 {s.VAR_DIR}/logs/{name}.log")
+            for name, url in list(pending.items()):
+                try:
+                    r = httpx.get(url, timeout=1.0)
+                    if r.status_code == 200 and (name != "rasa" or r.json().get("model_id")):
+                        say(f"    {name} 已就绪")
+                        del pending[name]
+                except (httpx.HTTPError, ValueError):
+                    pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"等待 {', '.join(pending)} 就绪超时，见 {s.VAR_DIR}/logs/")
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        self.procs.clear()

@@ -1,0 +1,49 @@
+"""Actions run against the real knowledge base with the fast hashing embedder (no model load)."""
+
+from __future__ import annotations
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+
+@pytest.fixture(scope="session")
+def rt(real_kb, tmp_path_factory):
+    from actions.runtime import Runtime
+    from bot.services import Services
+    from bot.settings import Settings
+    from knowledge.embedder import HashingEmbedder
+    from knowledge.embedding_cache import EmbeddingCache
+    from knowledge.index import SearchIndex, build_index, make_tokenizer
+    from knowledge.retriever import HybridRetriever
+    from knowledge.triage import RouteClassifier
+
+    tmp = tmp_path_factory.mktemp("rt")
+    emb = HashingEmbedder(256)
+    build_index(real_kb, emb, tmp / "index", tmp / "cache.sqlite")
+    tok = make_tokenizer(real_kb)
+    retriever = HybridRetriever(real_kb, SearchIndex(tmp / "index", tok), emb)
+    classifier = RouteClassifier(real_kb, emb, EmbeddingCache(tmp / "cache.sqlite"), tok)
+    return Runtime(Settings(VAR_DIR=tmp), Services(real_kb, emb, retriever), classifier)
+
+
+@pytest.fixture(autouse=True)
+def use_rt(rt, monkeypatch):
+    import actions.base
+
+    monkeypatch.setattr(actions.base, "runtime", lambda: rt)
+
+
+def tracker(text: str, intent: str = "ask_law", slots: dict | None = None, metadata: dict | None = None) -> Tracker:
+    return Tracker("tester", slots or {}, {"text": text, "intent": {"name": intent, "confidence": 0.9},
+                                           "entities": [], "metadata": metadata or {}},
+                   [], False, None, {}, "action_listen")
+
+
+async def run(action, text: str, **kw) -> tuple[list[dict], list[dict], dict]:
+    """Runs an action; returns (text messages, events, the structured payload)."""
+    d = CollectingDispatcher()
+    events = await action.run(d, tracker(text, **kw), {})
+    payloads = [m["custom"]["xinfang"] for m in d.messages if m.get("custom")]
+    texts = [m for m in d.messages if m.get("text")]
+    return texts, events, payloads[-1] if payloads else {}

@@ -1,0 +1,161 @@
+import datetime as dt
+import re
+
+import pytest
+
+from actions.answer import ActionAnswer
+from actions.crisis import ActionCrisis
+from actions.deadline import ActionDeadline, deadline_reply
+from actions.fallback import ActionFallback, ActionHumanHelp
+from actions.local_info import ActionLocalInfo
+from actions.steer import ActionSteer
+from actions.triage import ActionTriage, ActionTriageAnswer, ValidateTriageForm
+from actions.welcome import ActionWelcome
+from tests.actions.conftest import run, tracker
+
+PHONE = re.compile(r"\d{3,4}-\d{7,8}|1[3-9]\d{9}")
+
+
+def assert_citations_are_real(payload, real_kb):
+    for c in payload["citations"]:
+        art = real_kb.corpus.article(c["id"])
+        assert c["text"] == art.text and c["article"] == art.number
+        assert real_kb.corpus.is_current(c["id"])
+
+
+async def test_welcome_has_disclaimer_privacy_notice_and_quick_replies():
+    texts, events, payload = await run(ActionWelcome(), "你好", intent="greet")
+    joined = "".join(m["text"] for m in texts)
+    assert "不是个案法律意见" in joined and "身份证号" in joined
+    assert texts[-1]["buttons"] and payload["kind"] == "welcome"
+
+
+async def test_procedure_answer_quotes_its_article(real_kb):
+    texts, events, payload = await run(ActionAnswer(), "对信访处理意见不服怎么办")
+    assert payload["citations"] and payload["routes"]
+    assert_citations_are_real(payload, real_kb)
+    assert {"event": "slot", "timestamp": None, "name": "problem_text", "value": "对信访处理意见不服怎么办"} in events
+    assert "依据" in texts[0]["text"] or "规定" in texts[0]["text"]
+
+
+@pytest.mark.parametrize("text", ["我不想活了，公司欠我工资三个月", "他们逼得我想跳楼"])
+async def test_crisis_comes_first_whatever_the_action(text):
+    texts, _, payload = await run(ActionTriage(), text, intent="describe_problem")
+    assert "110" in texts[0]["text"] and "120" in texts[0]["text"]
+    assert payload["routes"][0]["id"] == "crisis"
+
+
+async def test_crisis_action_names_help_lines_and_closes_the_form():
+    texts, events, payload = await run(ActionCrisis(), "有人拿刀威胁我", intent="crisis")
+    assert payload["kind"] == "crisis" and "110" in texts[0]["text"]
+    assert any(e.get("name") == "requested_slot" for e in events)
+
+
+async def test_clear_problem_is_answered_with_route_deadline_and_citations(real_kb):
+    texts, events, payload = await run(ActionTriage(), "公司拖欠我三个月工资，老板一直不给", intent="describe_problem",
+                                       slots={"problem_domain": "labor"})
+    assert not payload["needs_clarification"]
+    ids = [r["id"] for r in payload["routes"]]
+    assert "labor_arbitration" in ids[:3] or "labor_inspection" in ids[:3]
+    assert_citations_are_real(payload, real_kb)
+    assert any(e.get("name") == "clarify" and e.get("value") is False for e in events)
+    card = payload["cards"][0]
+    assert card["basis"] and all(real_kb.corpus.is_current(b["id"]) for b in card["basis"])
+
+
+async def test_vague_problem_asks_but_still_gives_best_guess(rt, monkeypatch):
+    from knowledge.triage import Triage
+
+    original = rt.classifier.classify
+    monkeypatch.setattr(rt.classifier, "classify",
+                        lambda *a, **k: Triage(original(*a, **k).ranking, None, False))
+    texts, events, payload = await run(ActionTriage(), "我有个事想问问", intent="describe_problem")
+    assert payload["needs_clarification"] is True and payload["routes"]
+    assert any(e.get("name") == "clarify" and e.get("value") is True for e in events)
+
+
+async def test_form_answer_uses_domain_and_status_and_resets_slots():
+    texts, events, payload = await run(ActionTriageAnswer(), "好的", intent="inform",
+                                       slots={"problem_text": "我对处理结果不服", "problem_domain": "other",
+                                              "case_status": "xinfang_answered"})
+    assert payload["routes"][0]["id"] == "xinfang_review"
+    assert {e["name"] for e in events if e["event"] == "slot"} >= {"problem_domain", "case_status"}
+
+
+async def test_form_validation_never_asks_a_third_question():
+    form = ValidateTriageForm()
+    t = tracker("嗯……说不清楚", intent="inform", slots={"requested_slot": "problem_domain"})
+    assert await form.extract_problem_domain(None, t, {}) == {"problem_domain": "other"}
+    t = tracker("老板不给钱", intent="inform", slots={"requested_slot": "problem_domain"})
+    assert await form.extract_problem_domain(None, t, {}) == {"problem_domain": "labor"}
+    assert form.validate_case_status("whatever", None, t, {}) == {"case_status": "none"}
+
+
+@pytest.mark.parametrize("text,start,last,basis", [
+    ("我10月8日收到处理意见，复查最晚哪天申请", "2026-10-08", "2026-11-07", "xinfang_gongzuo_tiaoli_2022#35"),
+    ("2026年1月31日收到复查意见，要复核最晚什么时候", "2026-01-31", "2026-03-02", "xinfang_gongzuo_tiaoli_2022#36"),
+    ("十月八号收到的罚款决定，行政复议最晚啥时候", "2026-10-08", "2026-12-07", "xingzheng_fuyi_fa_2023#20"),
+])
+async def test_deadline_is_computed_with_rule_and_article(text, start, last, basis):
+    reply = deadline_reply(__import__("actions.base", fromlist=["runtime"]).runtime(), text, dt.date(2026, 11, 21))
+    assert reply.extra["deadline"]["start"] == start and reply.extra["deadline"]["last_day"] == last
+    assert reply.extra["deadline"]["basis"] == basis and reply.citations[0]["id"] == basis
+    y, m, d = (int(x) for x in last.split("-"))
+    assert f"{y}年{m}月{d}日" in reply.texts[0]
+
+
+async def test_deadline_without_a_date_asks_for_it():
+    texts, _, payload = await run(ActionDeadline(), "复查最晚哪天申请", intent="ask_deadline")
+    assert payload["needs_clarification"] and "日期" in texts[0]["text"]
+
+
+async def test_local_info_uses_the_pack_and_invents_nothing():
+    texts, _, payload = await run(ActionLocalInfo(), "湖里区信访局在哪", intent="ask_local_office",
+                                  slots={"region": "湖里区"})
+    joined = "".join(t["text"] for t in texts)
+    assert "湖里区信访局" in joined and not PHONE.search(joined)
+    assert payload["region"]["code"] == "350206"
+
+
+async def test_local_info_without_a_pack_names_the_kind_of_office_and_national_channel():
+    texts, _, payload = await run(ActionLocalInfo(), "海淀区的信访接待在哪", intent="ask_local_office",
+                                  slots={"region": "海淀区"})
+    joined = "".join(t["text"] for t in texts)
+    assert "暂未收录" in joined and "12345" in joined and not PHONE.search(joined)
+
+
+async def test_escalation_gets_the_route_first_then_the_rules_without_threats(real_kb):
+    texts, _, payload = await run(ActionSteer(), "工资一直不给，我要去北京上访，堵他们政府大门", intent="threaten_escalation")
+    assert payload["routes"] and payload["routes"][0]["id"] != "xinfang"
+    cited = {c["id"] for c in payload["citations"]}
+    assert {"xinfang_gongzuo_tiaoli_2022#26", "xinfang_gongzuo_tiaoli_2022#47"} <= cited
+    joined = "".join(t["text"] for t in texts)
+    assert joined.index("建议优先") < joined.index("第二十六条")
+    for word in ("后果自负", "严厉打击", "警告你"):
+        assert word not in joined
+
+
+async def test_out_of_scope_is_short_with_no_routes():
+    texts, _, payload = await run(ActionFallback(), "帮我点个外卖", intent="out_of_scope")
+    assert payload["routes"] == [] and len(texts) == 1
+
+
+async def test_fallback_shows_closest_provisions_and_human_channels():
+    texts, _, payload = await run(ActionFallback(), "信访和那个什么的关系", intent="nlu_fallback")
+    joined = "".join(t["text"] for t in texts)
+    assert "12345" in joined and "12348" in joined
+    assert payload["citations"]  # the closest provisions, as citations
+
+
+async def test_human_help_lists_national_channels_with_grades():
+    texts, _, _ = await run(ActionHumanHelp(), "转人工", intent="human_help")
+    assert "12345" in texts[0]["text"]
+
+
+async def test_an_error_inside_an_action_is_a_polite_message(monkeypatch, rt):
+    def boom(*a, **k):
+        raise RuntimeError("index exploded")
+
+    monkeypatch.setattr(rt.retriever, "search", boom)
+    texts, events, payload = await run(ActionAnswer(), "复查怎么申请")
+    assert payload["kind"] == "error" and "index exploded" not in texts[0]["text"]
