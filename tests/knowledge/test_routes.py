@@ -44,7 +44,9 @@ def test_every_contract_route_has_a_valid_card(real_kb):
         for tl in card.time_limits:  # validated at load; checked again here as the contract
             assert tl.quote in real_kb.corpus.article(tl.basis).text
             assert tl.basis in card.basis
-        if card.id != "crisis":
+        # 12345's basis (国办发〔2020〕53号) and crisis help are not legal texts in the corpus:
+        # those two cards state no legal rule; every other card rests on cited articles.
+        if card.id not in ("crisis", "hotline_12345"):
             assert card.basis, card.id
 
 
