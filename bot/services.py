@@ -27,7 +27,8 @@ def make_embedder(settings: Settings) -> Embedder:
         from knowledge.errors import IndexMissingError
 
         raise IndexMissingError("默认向量模型尚未生成。请先运行 `xinfang model convert`（`make install` 会自动运行）。")
-    return SentenceTransformerEmbedder(settings.EMBEDDING_MODEL, settings.EMBEDDING_DEVICE)
+    return SentenceTransformerEmbedder(settings.EMBEDDING_MODEL, settings.EMBEDDING_DEVICE,
+                                       threads=settings.EMBEDDING_THREADS)
 
 
 @dataclass

@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     EMBEDDING_MODEL: str = Field(str(DEFAULT_MODEL_DIR),
                                  description="sentence-transformers model name or local path")
     EMBEDDING_DEVICE: str = "cpu"
+    EMBEDDING_THREADS: int | None = Field(None, ge=1, le=64, description="torch threads; unset = torch default")
     SEGMENTER: str = "jieba"
     VAR_DIR: Path = PROJECT_ROOT / "var"
     SEARCH_TOP_K: int = Field(5, ge=1, le=50)

@@ -57,11 +57,13 @@ def model_fingerprint(name_or_path: str) -> str:
 class SentenceTransformerEmbedder:
     """Any sentence-transformers model by name or local path (``EMBEDDING_MODEL``)."""
 
-    def __init__(self, model: str, device: str = "cpu", batch_size: int = 32, max_seq_length: int = 256) -> None:
+    def __init__(self, model: str, device: str = "cpu", batch_size: int = 32, max_seq_length: int = 256,
+                 threads: int | None = None) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be ≥ 1, got {batch_size}")
         self.model_name, self.device, self.batch_size = model, device, batch_size
         self.max_seq_length = max_seq_length
+        self.threads = threads
         self._model_id: str | None = None
 
     @property
@@ -75,7 +77,14 @@ class SentenceTransformerEmbedder:
         with _LOCK:
             model = _MODELS.get(key)
             if model is None:
+                import torch
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()
+                if self.threads:
+                    # Serving shares 2 cores with Rasa and the API: fewer torch threads avoid thrashing.
+                    torch.set_num_threads(self.threads)
 
                 logger.info("embedder.load", extra={"model": self.model_name})
                 model = SentenceTransformer(self.model_name, device=self.device)
