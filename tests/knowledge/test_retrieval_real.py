@@ -1,0 +1,61 @@
+"""The real model on the real corpus: what a citizen gets from `xinfang search`."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.paths import ROOT
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def svc():
+    from bot.services import services
+    from bot.settings import get_settings
+
+    settings = get_settings()
+    if settings.uses_default_model and not __import__("pathlib").Path(settings.EMBEDDING_MODEL).exists():
+        pytest.skip("default model not converted (make install converts it)")
+    return services(settings)
+
+
+@pytest.mark.parametrize("query,article,within", [
+    ("对信访处理意见不服怎么办", "xinfang_gongzuo_tiaoli_2022#35", 3),
+    ("老板拖欠工资去哪里告", None, 5),
+    ("對信訪處理意見不服怎麼辦", "xinfang_gongzuo_tiaoli_2022#35", 3),   # traditional characters
+    ("ｘ复查意见也不服，还能找谁？？", "xinfang_gongzuo_tiaoli_2022#36", 5),  # full-width, noise
+])
+def test_real_queries(svc, query, article, within):
+    hits = svc.retriever.search(query, k=within)
+    ids = [h.id for h in hits]
+    if article:
+        assert article in ids
+    else:
+        assert any(h.law_id in ("laodong_zhengyi_tiaojie_zhongcai_fa", "baozhang_nongmingong_gongzi_zhifu_tiaoli",
+                                "laodong_baozhang_jiancha_tiaoli_2004") for h in hits)
+    assert all(h.current for h in hits)
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_cli_search_json_contract(svc):
+    out = _cli("search", "对信访处理意见不服怎么办", "--k", "5", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert set(data) == {"hits"} and len(data["hits"]) == 5
+    for h in data["hits"]:
+        assert {"id", "law", "article", "text", "score"} <= set(h)
+    assert "xinfang_gongzuo_tiaoli_2022#35" in [h["id"] for h in data["hits"][:3]]
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\x01\x02", "问" * 2001])
+def test_cli_bad_query_is_a_clear_error_not_a_traceback(svc, query):
+    out = _cli("search", query)
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr and "查询无效" in out.stderr
