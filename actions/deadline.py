@@ -7,7 +7,7 @@ from knowledge.deadlines import answer_deadline
 from .base import XinfangAction
 from .render import Reply
 
-METHOD = ("计算方法：从{start_word}的次日起算第1天，按日历连续计算{unit_note}；期限的最后一天如遇法定节假日等特殊情况，"
+METHOD = ("计算方法：从 {start} 的次日起算第1天，按日历连续计算{unit_note}；期限的最后一天如遇法定节假日等特殊情况，"
           "以受理机关的认定为准。建议尽量提前办理，不要卡着最后一天。")
 UNIT_NOTE = {"day": "", "workday": "（只跳过周六、周日，未计入法定节假日）", "month": "（按月对应日）",
              "year": "（按年对应日）"}
@@ -36,7 +36,7 @@ def deadline_reply(rt, text: str, today=None) -> Reply:
         return reply
     reply.texts.append(f"{limit.label}：{rule}\n按您说的 {_fmt(found.start)} 计算，最晚应在 {_fmt(found.last_day)}"
                        f"（含当天）之前提出。")
-    reply.texts.append(METHOD.format(start_word=limit.starts or "起算之日", unit_note=UNIT_NOTE[limit.period.unit]))
+    reply.texts.append(METHOD.format(start=_fmt(found.start), unit_note=UNIT_NOTE[limit.period.unit]))
     reply.extra["deadline"] = {"start": found.start.isoformat(), "last_day": found.last_day.isoformat(),
                                "period": {"amount": limit.period.amount, "unit": limit.period.unit},
                                "basis": limit.basis}

@@ -1,15 +1,14 @@
 """The action server on loopback: `python -m actions.server` (what `xinfang run` starts).
 
-rasa-sdk's own entry point binds 0.0.0.0; the action server must never be public,
-so this sets SANIC_HOST to loopback, warms the knowledge base up before accepting
-requests, and then hands over to rasa-sdk unchanged.
+rasa-sdk's own entry point binds 0.0.0.0 and spawns worker processes; the action
+server must never be public and should load the model once, so this warms the
+knowledge base up, then serves rasa-sdk's own app in one process on loopback.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 import warnings
 
 
@@ -18,21 +17,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=5055)
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args(argv)
-    os.environ["SANIC_HOST"] = args.host
     # rasa-sdk 3.21 speaks Rasa 3.6's action protocol (checked) but warns about the version gap.
     warnings.filterwarnings("ignore", message=".*Rasa.*version.*")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     from .runtime import runtime
 
     runtime().warm_up()
-    from rasa_sdk import utils
-    from rasa_sdk.endpoint import run
+    from rasa_sdk.endpoint import create_app
     from rasa_sdk.executor import ActionExecutor
 
     executor = ActionExecutor()
     executor.register_package("actions")
-    utils.number_of_sanic_workers = lambda *a, **k: 1  # one worker: the model and index load once
-    run(executor, port=args.port, cors_origins=None)
+    app = create_app(executor, cors_origins=None)
+    # One process: the model and index are loaded once, above, and never forked or re-spawned.
+    app.run(host=args.host, port=args.port, single_process=True, access_log=False, motd=False)
 
 
 if __name__ == "__main__":

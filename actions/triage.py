@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge.triage import Triage, load_triage_rules
@@ -81,14 +81,14 @@ class ActionTriage(XinfangAction):
         domain, status = tracker.get_slot("problem_domain"), tracker.get_slot("case_status")
         triage = rt.classifier.classify(text, domain, status)
         if triage.confident:
-            return triage_reply(rt, text, triage, region_of(tracker)), [
-                SlotSet("problem_text", text), SlotSet("clarify", False)]
+            return triage_reply(rt, text, triage, region_of(tracker)), [SlotSet("problem_text", text)]
         reply = Reply("clarify", needs_clarification=True)
         reply.texts.append("为了给您指对路，我先问两个简单的问题。")
         for r in triage.ranking:
             card = rt.kb.routes[r.route]
             reply.add_route(rt.kb, card, card.summary)
-        return reply, [SlotSet("problem_text", text), SlotSet("clarify", True)]
+        # The form runs next (an active loop is predicted before anything else) and asks its two questions.
+        return reply, [SlotSet("problem_text", text), ActiveLoop("triage_form")]
 
 
 class ActionTriageAnswer(XinfangAction):
@@ -100,8 +100,7 @@ class ActionTriageAnswer(XinfangAction):
         domain, status = tracker.get_slot("problem_domain"), tracker.get_slot("case_status")
         triage = rt.classifier.classify(problem, domain, status)
         reply = triage_reply(rt, problem, triage, region_of(tracker))
-        return reply, [SlotSet("problem_domain", None), SlotSet("case_status", None), SlotSet("clarify", None),
-                       SlotSet("requested_slot", None)]
+        return reply, [SlotSet("problem_domain", None), SlotSet("case_status", None), SlotSet("requested_slot", None)]
 
 
 class ValidateTriageForm(FormValidationAction):

@@ -58,7 +58,7 @@ async def test_clear_problem_is_answered_with_route_deadline_and_citations(real_
     ids = [r["id"] for r in payload["routes"]]
     assert "labor_arbitration" in ids[:3] or "labor_inspection" in ids[:3]
     assert_citations_are_real(payload, real_kb)
-    assert any(e.get("name") == "clarify" and e.get("value") is False for e in events)
+    assert not any(e.get("event") == "active_loop" for e in events)
     card = payload["cards"][0]
     assert card["basis"] and all(real_kb.corpus.is_current(b["id"]) for b in card["basis"])
 
@@ -71,7 +71,7 @@ async def test_vague_problem_asks_but_still_gives_best_guess(rt, monkeypatch):
                         lambda *a, **k: Triage(original(*a, **k).ranking, None, False))
     texts, events, payload = await run(ActionTriage(), "我有个事想问问", intent="describe_problem")
     assert payload["needs_clarification"] is True and payload["routes"]
-    assert any(e.get("name") == "clarify" and e.get("value") is True for e in events)
+    assert {"event": "active_loop", "timestamp": None, "name": "triage_form"} in events
 
 
 async def test_form_answer_uses_domain_and_status_and_resets_slots():
