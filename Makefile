@@ -48,16 +48,24 @@ index: model
 
 install: $(BIN)/.installed $(RASA_VENV)/.installed model index
 
-train: install
+train: $(BIN)/.installed $(RASA_VENV)/.installed
 	$(BIN)/xinfang train
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check bot knowledge actions channels tests
 	$(BIN)/mypy
 
-test: install
+RASA := $(RASA_VENV)/bin/rasa
+RASA_ENV := RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore
+
+test: install train
 	$(BIN)/xinfang sources validate
 	$(BIN)/python -m pytest -q
+	@echo "==> rasa data validate"
+	$(RASA_ENV) $(RASA) data validate --fail-on-warnings --quiet
+	@echo "==> 对话测试（tests/conversations，rasa test core）"
+	$(RASA_ENV) $(RASA) test core --stories tests/conversations --model var/rasa-models/xinfang.tar.gz \
+		--out var/rasa-results/core --fail-on-prediction-errors --quiet
 
 run: install
 	$(BIN)/xinfang run

@@ -14,4 +14,15 @@ class ActionCrisis(XinfangAction):
         return "action_crisis"
 
     def respond(self, rt, tracker, text):
-        return crisis_reply(rt, detect_crisis(text) or "intent"), [SlotSet("requested_slot", None)]
+        kind = detect_crisis(text)
+        reply = crisis_reply(rt, kind or "intent")
+        if not kind and text.strip():
+            # The dialogue model heard danger but no crisis words are present: help lines still come
+            # first, and the routes are ranked by the evidence (an injury at work is still 工伤).
+            triage = rt.classifier.classify(text)
+            reply.routes, reply.cards = [], []
+            for r in triage.ranking:
+                card = rt.kb.routes[r.route]
+                reply.add_route(rt.kb, card, card.summary)
+            reply.add_route(rt.kb, rt.kb.routes["crisis"], "如有人身危险，先求助")
+        return reply, [SlotSet("requested_slot", None)]

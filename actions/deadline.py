@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from knowledge.deadlines import answer_deadline
 
-from .base import XinfangAction
+from .base import XinfangAction, region_of
 from .render import Reply
 
 METHOD = ("计算方法：从 {start} 的次日起算第1天，按日历连续计算{unit_note}；期限的最后一天如遇法定节假日等特殊情况，"
@@ -17,14 +17,17 @@ def _fmt(d) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-def deadline_reply(rt, text: str, today=None) -> Reply:
+def deadline_reply(rt, text: str, today=None, region: str | None = None) -> Reply:
     kb = rt.kb
     found = answer_deadline(kb, text, today)
     reply = Reply("deadline")
     if found is None:
-        reply.needs_clarification = True
-        reply.texts.append("请告诉我是哪个环节的期限，以及相关的日期，例如：“我10月8日收到信访处理意见，复查最晚哪天申请？”"
-                           "我可以算的有：信访复查、复核，行政复议，行政诉讼，劳动仲裁，工伤认定申请。")
+        # No time limit named: most likely a problem description; triage it and offer the calculator.
+        from .triage import triage_reply
+
+        reply = triage_reply(rt, text, rt.classifier.classify(text), region)
+        reply.kind = "deadline"
+        reply.texts.insert(len(reply.texts) - 1, "如需计算期限，请告诉我是哪个环节和日期，例如：“我10月8日收到信访处理意见，复查最晚哪天申请？”")
         return reply
     card, limit = found.route, found.limit
     reply.cite(kb, limit.basis)
@@ -48,4 +51,4 @@ class ActionDeadline(XinfangAction):
         return "action_deadline"
 
     def respond(self, rt, tracker, text):
-        return deadline_reply(rt, text), []
+        return deadline_reply(rt, text, region=region_of(tracker)), []

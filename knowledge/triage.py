@@ -116,10 +116,15 @@ class RouteClassifier:
         if crisis:
             fused["crisis"] = max(fused.values()) + 1.0
         ordered = sorted(self.route_list, key=lambda r: -fused[r])
+        if not crisis:
+            # Crisis is decided by the lexicon (and the dialogue's crisis intent), never by similarity:
+            # a violent-sounding description is usually a police or injury matter, not a crisis line.
+            ordered = [r for r in ordered if r != "crisis"]
         ranking = [RouteScore(r, fused[r], best_example[r][1]) for r in ordered[:k]]
         # Confident when the two independent signals agree on the best route, or the gap is clear.
-        dense_top = max(self.route_list, key=lambda r: dense_score[r])
-        bm_top = max(self.route_list, key=lambda r: bm_score[r])
+        candidates = [r for r in self.route_list if crisis or r != "crisis"]
+        dense_top = max(candidates, key=lambda r: dense_score[r])
+        bm_top = max(candidates, key=lambda r: bm_score[r])
         agree = bm_score[bm_top] > 0 and dense_top == bm_top == ordered[0]
         confident = bool(crisis) or domain is not None or agree or (
             len(ordered) > 1 and fused[ordered[0]] - fused[ordered[1]] >= self.margin)

@@ -159,3 +159,16 @@ async def test_an_error_inside_an_action_is_a_polite_message(monkeypatch, rt):
     monkeypatch.setattr(rt.retriever, "search", boom)
     texts, events, payload = await run(ActionAnswer(), "复查怎么申请")
     assert payload["kind"] == "error" and "index exploded" not in texts[0]["text"]
+
+
+async def test_crisis_intent_without_crisis_words_still_helps_first_but_ranks_routes_by_evidence():
+    texts, _, payload = await run(ActionCrisis(), "公司派我出差，路上出了车祸骨折了", intent="crisis")
+    assert "110" in texts[0]["text"]
+    ids = [r["id"] for r in payload["routes"]]
+    assert ids[0] != "crisis" and "crisis" in ids
+
+
+async def test_deadline_intent_without_a_named_time_limit_falls_back_to_triage():
+    texts, _, payload = await run(ActionDeadline(), "朋友前年借了我5万块，现在电话不接", intent="ask_deadline")
+    assert payload["routes"] and payload["kind"] == "deadline"
+    assert any("如需计算期限" in t["text"] for t in texts)
