@@ -1,0 +1,81 @@
+"""The whole product on loopback: actions, Rasa and the API, as a citizen uses them."""
+
+import uuid
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def api():
+    from bot.harness import running_service
+    from bot.runner import RASA_BIN
+    from bot.settings import get_settings
+
+    if not RASA_BIN.exists():
+        pytest.skip("Rasa is not installed (make install installs it)")
+    with running_service(get_settings()) as (url, _rasa):
+        with httpx.Client(base_url=url, timeout=60) as client:
+            yield client
+
+
+def chat(api, sender, text):
+    resp = api.post("/api/chat", json={"sender": sender, "text": text})
+    assert resp.status_code == 200, resp.text
+    msgs = resp.json()["messages"]
+    texts = [m["text"] for m in msgs if "text" in m]
+    payloads = [m["custom"] for m in msgs if "custom" in m]
+    return texts, payloads
+
+
+def test_ask_contract(api):
+    data = api.post("/api/ask", json={"text": "对信访处理意见不服怎么办"}).json()
+    assert set(data) == {"messages", "intent", "routes", "citations", "needs_clarification"}
+    assert data["routes"][0]["id"] == "xinfang_review"
+    assert "xinfang_gongzuo_tiaoli_2022#35" in [c["id"] for c in data["citations"]]
+    for c in data["citations"]:
+        assert {"id", "law", "article", "text"} == set(c)
+
+
+def test_out_of_scope_has_no_routes(api):
+    data = api.post("/api/ask", json={"text": "帮我点一份外卖，要麻辣烫"}).json()
+    assert data["routes"] == []
+
+
+def test_welcome_then_triage_then_deadline(api):
+    sender = uuid.uuid4().hex
+    texts, _ = chat(api, sender, "你好")
+    assert any("隐私" in t for t in texts)
+    texts, payloads = chat(api, sender, "公司拖欠我三个月工资，老板躲着不见")
+    ids = [r["id"] for p in payloads for r in p["routes"]]
+    assert {"labor_arbitration", "labor_inspection"} & set(ids[:3])
+    texts, payloads = chat(api, sender, "我10月8日收到信访处理意见，复查最晚哪天申请")
+    assert any("11月7日" in t for t in texts)
+
+
+def test_crisis_first_even_inside_the_clarifying_form(api):
+    sender = uuid.uuid4().hex
+    texts, payloads = chat(api, sender, "我有个事情")
+    texts, payloads = chat(api, sender, "我真的不想活了")
+    assert "110" in texts[0] and "12356" in "".join(texts)
+
+
+def test_bad_input_does_not_corrupt_the_conversation(api):
+    sender = uuid.uuid4().hex
+    chat(api, sender, "你好")
+    assert api.post("/api/chat", json={"sender": sender, "text": "欠" * 10000}).status_code == 422
+    assert api.post("/api/chat", content=b"\xff\xfe", headers={"content-type": "application/json"}).status_code == 400
+    texts, payloads = chat(api, sender, "对信访处理意见不服怎么办")
+    assert payloads and payloads[-1]["citations"]
+
+
+def test_personal_information_is_masked_before_the_dialogue(api):
+    sender = uuid.uuid4().hex
+    texts, _ = chat(api, sender, "我身份证11010519491231002X，公司欠我工资")
+    assert all("11010519491231002X" not in t for t in texts)
+
+
+def test_readyz(api):
+    assert api.get("/readyz").json()["ready"] is True
