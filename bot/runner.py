@@ -100,7 +100,9 @@ class Stack:
         rasa_port = urlparse(s.RASA_URL).port or 5005
         env = dict(os.environ)
         env.update({"PORT": str(s.PORT), "VAR_DIR": str(s.VAR_DIR), "EMBEDDING_MODEL": s.EMBEDDING_MODEL,
-                    "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"})
+                    "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+                    # The action server shares 2 cores with Rasa: one torch thread avoids thrashing.
+                    "EMBEDDING_THREADS": str(s.EMBEDDING_THREADS or 1)})
         say(f"==> 启动动作服务（127.0.0.1:{s.ACTIONS_PORT}）与 Rasa（127.0.0.1:{rasa_port}）…")
         self._spawn("actions", [str(PYTHON), "-m", "actions.server", "--port", str(s.ACTIONS_PORT)], env)
         self._spawn("rasa", [str(RASA_BIN), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(rasa_port),
