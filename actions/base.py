@@ -13,7 +13,7 @@ from knowledge.crisis import crisis_message, detect_crisis
 from knowledge.errors import QueryError
 from knowledge.packs import Pack
 
-from .render import Reply, channels_for
+from .render import Reply
 from .runtime import Runtime, runtime
 
 logger = logging.getLogger(__name__)

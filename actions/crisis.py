@@ -21,8 +21,6 @@ class ActionCrisis(XinfangAction):
             # first, and the routes are ranked by the evidence (an injury at work is still 工伤).
             triage = rt.classifier.classify(text)
             reply.routes, reply.cards = [], []
-            for r in triage.ranking:
-                card = rt.kb.routes[r.route]
-                reply.add_route(rt.kb, card, card.summary)
+            reply.add_ranking(rt.kb, triage.ranking)
             reply.add_route(rt.kb, rt.kb.routes["crisis"], "如有人身危险，先求助")
         return reply, [SlotSet("requested_slot", None)]

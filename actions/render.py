@@ -109,6 +109,12 @@ class Reply:
             self.routes.append({"id": card.id, "name": card.name, "why": why})
             self.cards.append(card_payload(kb, card, pack))
 
+    def add_ranking(self, kb: KnowledgeBase, ranking, pack: Pack | None = None) -> None:
+        """Every route of a triage ranking, in order, each explained by its card's summary."""
+        for r in ranking:
+            card = kb.routes[r.route]
+            self.add_route(kb, card, card.summary, pack)
+
     def send(self, dispatcher, intent: dict[str, Any] | None) -> None:
         for i, text in enumerate(self.texts):
             last = i == len(self.texts) - 1

@@ -34,5 +34,3 @@ class ActionSteer(XinfangAction):
     def respond(self, rt, tracker, text):
         return steer_reply(rt, text, region_of(tracker)), []
 
-
-__all__ = ["ActionSteer", "steer_reply", "Reply"]

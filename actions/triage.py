@@ -50,9 +50,7 @@ def triage_reply(rt, text: str, triage: Triage, region: str | None) -> Reply:
     kb = rt.kb
     pack = find_pack(rt, region)
     reply = Reply("triage")
-    ranking = [r for r in triage.ranking if r.route != "crisis" or triage.crisis]
-    if not ranking:
-        ranking = triage.ranking
+    ranking = triage.ranking  # the classifier ranks crisis only when crisis words are present
     first = kb.routes[ranking[0].route]
     reply.texts.append("根据您说的情况，建议优先考虑这条途径：\n" + route_text(kb, first, pack))
     others = [kb.routes[r.route] for r in ranking[1:3]]
@@ -62,9 +60,7 @@ def triage_reply(rt, text: str, triage: Triage, region: str | None) -> Reply:
     if first.id not in ("crisis", "xinfang", "hotline_12345"):
         reply.texts.append(principle["text"])
         reply.cite(kb, principle["basis"])
-    for r in ranking:
-        card = kb.routes[r.route]
-        reply.add_route(kb, card, card.summary, pack)
+    reply.add_ranking(kb, ranking, pack)
     for aid in first.basis[:3]:
         reply.cite(kb, aid)
     if pack is None and region:
@@ -84,9 +80,7 @@ class ActionTriage(XinfangAction):
             return triage_reply(rt, text, triage, region_of(tracker)), [SlotSet("problem_text", text)]
         reply = Reply("clarify", needs_clarification=True)
         reply.texts.append("为了给您指对路，我先问两个简单的问题。")
-        for r in triage.ranking:
-            card = rt.kb.routes[r.route]
-            reply.add_route(rt.kb, card, card.summary)
+        reply.add_ranking(rt.kb, triage.ranking)
         # The form runs next (an active loop is predicted before anything else) and asks its two questions.
         return reply, [SlotSet("problem_text", text), ActiveLoop("triage_form")]
 

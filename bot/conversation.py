@@ -8,7 +8,6 @@ even if the dialogue model missed it (the lexicon is deterministic).
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -91,7 +90,3 @@ class Conversations:
         """A one-off question in a fresh conversation (the same pipeline as the chat)."""
         meta = {"region": region} if region else {}
         return await self.turn(f"ask-{uuid.uuid4().hex}", text, meta, namespace="api", parse_intent=True)
-
-
-async def gather_turns(conv: Conversations, items: list[tuple[str, str]]) -> list[Turn]:
-    return await asyncio.gather(*(conv.turn(s, t) for s, t in items))

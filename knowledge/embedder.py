@@ -7,6 +7,7 @@ config; models without prompts (bge, MiniLM...) are used as they are.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import threading
@@ -121,7 +122,16 @@ class SentenceTransformerEmbedder:
         return out
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
+        if len(texts) == 1:
+            # One turn embeds the same query for retrieval and for triage: compute it once.
+            return self._one_query(texts[0])[None, :]
         return self._encode(texts, "query")
+
+    @functools.lru_cache(maxsize=512)  # noqa: B019 - one embedder per model for the process's life
+    def _one_query(self, text: str) -> np.ndarray:
+        vec = self._encode([text], "query")[0]
+        vec.setflags(write=False)
+        return vec
 
     def embed_passages(self, texts: list[str], progress=None) -> np.ndarray:
         return self._encode(texts, "passage", progress)

@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 MAX_TEXT = 2000
+
+
+def _not_blank(v: str) -> str:
+    if not v.strip():
+        raise ValueError("text 不能为空")
+    return v
+
+
+UserText = Annotated[str, Field(min_length=1, max_length=MAX_TEXT, description="用户输入"),
+                     AfterValidator(_not_blank)]
 
 
 class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     sender: str = Field(..., min_length=1, max_length=128, description="会话标识（例如浏览器本地保存的随机 id）")
-    text: str = Field(..., min_length=1, max_length=MAX_TEXT, description="用户输入")
+    text: UserText
     metadata: dict[str, Any] = Field(default_factory=dict, description="可选：region（地区代码或名称）等")
-
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("text 不能为空")
-        return v
 
 
 class ChatResponse(BaseModel):
@@ -29,15 +32,8 @@ class ChatResponse(BaseModel):
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(..., min_length=1, max_length=MAX_TEXT)
+    text: UserText
     region: str | None = Field(None, max_length=64)
-
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("text 不能为空")
-        return v
 
 
 class Intent(BaseModel):
