@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from channels.web import router as web_router
 from knowledge.channels import load_channels
 from knowledge.index import Manifest
 from knowledge.routes import load_route_ids
@@ -18,6 +19,7 @@ from .api import api_router
 from .conversation import Conversations
 from .rasa_client import RasaClient, RasaUnavailable
 from .settings import Settings, get_settings
+from .store import Store
 
 logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
@@ -76,12 +78,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         app.state.rasa = RasaClient(settings.RASA_URL, settings.RASA_TIMEOUT_SECONDS)
         route_ids = set(load_route_ids())
+        app.state.store = Store.from_settings(settings)
         app.state.conversations = Conversations(app.state.rasa, settings.SECRET_KEY,
-                                                load_channels(route_ids=route_ids))
+                                                load_channels(route_ids=route_ids), app.state.store)
         app.state.readiness = Readiness(settings)
         yield
         await app.state.rasa.close()
         await app.state.readiness.close()
+        app.state.store.close()
 
     app = FastAPI(title="信访法治导引 API", version="0.1.0", lifespan=lifespan,
                   description="信访和法定途径的法律指引：对话、结构化问答、健康检查。")
@@ -109,4 +113,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"error": "服务出了点问题，请稍后再试。"}, status_code=500)
 
     app.include_router(api_router)
+    app.include_router(web_router)
     return app

@@ -63,7 +63,7 @@ def cmd_eval_routes(args: argparse.Namespace) -> int:
     from .settings import get_settings
 
     items = load_routes_dev(Path(args.set))
-    with running_service(get_settings(), args.url, say=_say) as (api, _rasa):
+    with running_service(get_settings(), args.url, say=_say) as (api, _rasa, _settings):
         result = evaluate_routes(api, items)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
@@ -85,7 +85,7 @@ def cmd_bench_chat(args: argparse.Namespace) -> int:
     from .settings import get_settings
 
     texts = [i["text"] for i in load_routes_dev(ROUTES_DEV)]
-    with running_service(get_settings(), args.url, say=_say) as (api, rasa):
+    with running_service(get_settings(), args.url, say=_say) as (api, rasa, _settings):
         result = bench_chat(api, rasa, texts, [int(c) for c in args.concurrency.split(",")], args.requests)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))

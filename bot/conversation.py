@@ -8,6 +8,8 @@ even if the dialogue model missed it (the lexicon is deterministic).
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +18,9 @@ from knowledge.crisis import crisis_message, detect_crisis
 
 from .privacy import hash_user_id, mask_pii
 from .rasa_client import RasaClient
+from .store import Store, TurnRecord, routes_of
+
+logger = logging.getLogger(__name__)
 
 PAYLOAD_KEY = "xinfang"
 
@@ -26,6 +31,8 @@ class Turn:
     texts: list[str] = field(default_factory=list)
     payloads: list[dict[str, Any]] = field(default_factory=list)
     intent: dict[str, Any] = field(default_factory=dict)
+    ref: str = ""              # the turn's id: feedback refers to it; a channel may supply its own (WeChat MsgId)
+    recorded: bool = True      # False when the channel ref had been recorded before (a retry)
 
     @property
     def routes(self) -> list[dict[str, Any]]:
@@ -49,16 +56,19 @@ class Turn:
 
 
 class Conversations:
-    def __init__(self, rasa: RasaClient, secret_key: str, channels: dict) -> None:
-        self.rasa, self.secret_key, self.channels = rasa, secret_key, channels
+    def __init__(self, rasa: RasaClient, secret_key: str, channels: dict, store: Store | None = None) -> None:
+        self.rasa, self.secret_key, self.channels, self.store = rasa, secret_key, channels, store
+
+    def user_hash(self, sender: str, namespace: str = "web") -> str:
+        return hash_user_id(sender, self.secret_key, namespace)
 
     async def turn(self, sender: str, text: str, metadata: dict[str, Any] | None = None,
-                   namespace: str = "web", parse_intent: bool = False) -> Turn:
+                   namespace: str = "web", parse_intent: bool = False, ref: str | None = None) -> Turn:
         masked = mask_pii(text)
-        hashed = hash_user_id(sender, self.secret_key, namespace)
+        hashed = self.user_hash(sender, namespace)
         meta = {k: v for k, v in (metadata or {}).items() if k in ("region", "channel", "locale")}
         raw = await self.rasa.send(hashed, masked, meta)
-        turn = Turn()
+        turn = Turn(ref=ref or uuid.uuid4().hex)
         for m in raw:
             custom = m.get("custom")
             if isinstance(custom, dict) and PAYLOAD_KEY in custom:
@@ -84,7 +94,21 @@ class Conversations:
             first = crisis_message(self.channels)
             turn.texts.insert(0, first)
             turn.messages.insert(0, {"text": first})
+        if self.store is not None:
+            turn.recorded = await self._record(turn, namespace, hashed, masked, channel_ref=ref)
         return turn
+
+    async def _record(self, turn: Turn, channel: str, user_hash: str, masked: str, channel_ref: str | None) -> bool:
+        kinds = [p.get("kind") for p in turn.payloads if p.get("kind")]
+        rec = TurnRecord(channel=channel, user_hash=user_hash, text=masked, ref=channel_ref or turn.ref,
+                         intent=turn.intent.get("name"), confidence=turn.intent.get("confidence"),
+                         kind=kinds[-1] if kinds else None, routes=routes_of(turn.payloads),
+                         answered=not kinds or kinds[-1] not in ("fallback", "error"))
+        try:
+            return await asyncio.to_thread(self.store.record_turn, rec)
+        except Exception:  # analytics must never cost the citizen the answer
+            logger.exception("store.record_turn failed")
+            return True
 
     async def ask(self, text: str, region: str | None) -> Turn:
         """A one-off question in a fresh conversation (the same pipeline as the chat)."""

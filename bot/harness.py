@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import httpx
 
@@ -29,11 +30,17 @@ def is_up(url: str) -> bool:
         return False
 
 
+class RunningService(NamedTuple):
+    api: str            # the public service
+    rasa: str           # Rasa on loopback
+    settings: Settings  # settings pointing at this Rasa and action server
+
+
 @contextlib.contextmanager
-def running_service(settings: Settings, url: str | None = None, say=print) -> Iterator[tuple[str, str]]:
-    """Yields (api_url, rasa_url); starts actions, Rasa and the API on free ports when needed."""
+def running_service(settings: Settings, url: str | None = None, say=print) -> Iterator[RunningService]:
+    """Starts actions, Rasa and the API on free ports (or reuses the service at ``url``)."""
     if url and is_up(url):
-        yield url, settings.RASA_URL
+        yield RunningService(url, settings.RASA_URL, settings)
         return
     s = settings.model_copy(update={"PORT": free_port(), "ACTIONS_PORT": free_port(),
                                     "RASA_URL": f"http://127.0.0.1:{free_port()}"})
@@ -55,7 +62,7 @@ def running_service(settings: Settings, url: str | None = None, say=print) -> It
             if api.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"API 未能启动，见 {s.VAR_DIR}/logs/api.log")
             time.sleep(0.3)
-        yield api_url, s.RASA_URL
+        yield RunningService(api_url, s.RASA_URL, s)
     finally:
         if api and api.poll() is None:
             api.terminate()

@@ -57,3 +57,24 @@ def real_kb():
     from knowledge.kb import load_knowledge
 
     return load_knowledge()
+
+
+@pytest.fixture(scope="session")
+def live_service(tmp_path_factory):
+    """The whole product on loopback, started once per test session: actions, Rasa and the API.
+
+    Yields a dict: ``api`` (URL of the public service), ``rasa`` (Rasa's loopback URL) and
+    ``settings`` (Settings pointing at this Rasa and action server, with a temporary database
+    for a test's own app instance). Trains first if the model is stale.
+    """
+    from bot.harness import running_service
+    from bot.runner import RASA_BIN
+    from bot.settings import get_settings
+
+    if not RASA_BIN.exists():
+        pytest.skip("Rasa is not installed (make install installs it)")
+    base = get_settings()
+    db = tmp_path_factory.mktemp("db") / "test.sqlite3"
+    with running_service(base) as svc:
+        yield {"api": svc.api, "rasa": svc.rasa,
+               "settings": svc.settings.model_copy(update={"DATABASE_URL": f"sqlite:///{db}"})}

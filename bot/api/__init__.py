@@ -2,9 +2,10 @@
 
 from fastapi import APIRouter
 
-from .routes import ask, chat, health
+from .routes import ask, chat, feedback, health
 
 api_router = APIRouter()
 api_router.include_router(health.router)
 api_router.include_router(chat.router)
 api_router.include_router(ask.router)
+api_router.include_router(feedback.router)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -28,6 +28,15 @@ class ChatRequest(BaseModel):
 
 class ChatResponse(BaseModel):
     messages: list[dict[str, Any]]
+    turn_id: str = Field(..., description="这一轮回答的标识，反馈（/api/feedback）时引用")
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sender: str = Field(..., min_length=1, max_length=128)
+    turn_id: str = Field(..., min_length=1, max_length=128, pattern=r"^[0-9A-Za-z_-]+$")
+    rating: Literal[1, -1] = Field(..., description="1 = 有帮助，-1 = 没帮助")
+    comment: str | None = Field(None, max_length=500)
 
 
 class AskRequest(BaseModel):

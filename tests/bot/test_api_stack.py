@@ -9,16 +9,9 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def api():
-    from bot.harness import running_service
-    from bot.runner import RASA_BIN
-    from bot.settings import get_settings
-
-    if not RASA_BIN.exists():
-        pytest.skip("Rasa is not installed (make install installs it)")
-    with running_service(get_settings()) as (url, _rasa):
-        with httpx.Client(base_url=url, timeout=60) as client:
-            yield client
+def api(live_service):
+    with httpx.Client(base_url=live_service["api"], timeout=60) as client:
+        yield client
 
 
 def chat(api, sender, text):

@@ -8,9 +8,10 @@ from bot.settings import Settings
 
 
 @pytest.fixture(scope="module")
-def client():
+def client(tmp_path_factory):
     # Rasa deliberately unreachable: validation must answer before it is needed.
-    app = create_app(Settings(RASA_URL="http://127.0.0.1:9", ACTIONS_PORT=9))
+    db = tmp_path_factory.mktemp("db") / "t.sqlite3"
+    app = create_app(Settings(RASA_URL="http://127.0.0.1:9", ACTIONS_PORT=9, DATABASE_URL=f"sqlite:///{db}"))
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 
@@ -55,3 +56,24 @@ def test_readyz_is_503_when_parts_are_down(client):
 def test_openapi_documents_the_api(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/chat", "/api/ask", "/readyz"} <= set(paths)
+
+
+@pytest.mark.parametrize("body,words", [
+    ({"sender": "a", "turn_id": "t1", "rating": 5}, "rating"),
+    ({"sender": "a", "turn_id": "<script>", "rating": 1}, "turn_id"),
+    ({"sender": "a", "rating": 1}, "缺少字段 turn_id"),
+])
+def test_bad_feedback_is_422(client, body, words):
+    resp = client.post("/api/feedback", json=body)
+    assert resp.status_code == 422 and words in resp.json()["error"]
+
+
+def test_feedback_is_stored_once_per_user_and_answer_with_pii_masked(client):
+    for rating in (1, -1):
+        resp = client.post("/api/feedback", json={"sender": "s1", "turn_id": "abc", "rating": rating,
+                                                  "comment": "我电话13912345678"})
+        assert resp.status_code == 204
+    rows = client.app.state.store.feedback_rows("abc")
+    assert len(rows) == 1 and rows[0]["rating"] == -1
+    assert "13912345678" not in rows[0]["comment"] and "[手机号]" in rows[0]["comment"]
+    assert rows[0]["user_hash"].startswith("web-") and "s1" not in rows[0]["user_hash"]

@@ -9,4 +9,4 @@ router = APIRouter(prefix="/api", tags=["chat"])
 @router.post("/chat", response_model=ChatResponse, summary="一轮对话")
 async def chat(req: ChatRequest, conversations: ConversationsDep) -> ChatResponse:
     turn = await conversations.turn(req.sender, req.text, req.metadata)
-    return ChatResponse(messages=turn.messages)
+    return ChatResponse(messages=turn.messages, turn_id=turn.ref)
