@@ -13,7 +13,7 @@ PY310 := $(shell PYENV_VERSION=3.10.13 python3.10 -c 'import sys; print(sys.exec
 # The CPU torch wheel lies in /opt/wheels on these machines; elsewhere pip finds it on PyPI.
 PIP_FLAGS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 
-.PHONY: help install run test test-python lint model index train clean
+.PHONY: help install system-deps run test test-python lint model index train clean
 
 help:
 	@echo "make run    安装所需（如缺）、生成模型与索引、训练对话模型，并在 http://127.0.0.1:$${PORT:-8000} 启动服务"
@@ -46,6 +46,19 @@ index: model
 	@echo "==> 检查索引（语料或模型变化时自动重建）"
 	$(BIN)/xinfang index build
 
+# Debian packages the tests need: headless Chromium for the widget tests, Redis for the
+# multi-host de-duplication tests, CJK fonts for readable screenshots. Installed only when missing.
+SYSTEM_CMDS := chromium:chromium redis-server:redis-server
+system-deps:
+	@missing=""; for pair in $(SYSTEM_CMDS); do command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair##*:}"; done; \
+	test -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+	  echo "==> 安装系统软件包:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	  else echo "需要以 root 安装:$$missing（apt-get install$$missing）" >&2; exit 1; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
 install: $(BIN)/.installed $(RASA_VENV)/.installed model index
 
 train: $(BIN)/.installed $(RASA_VENV)/.installed
@@ -58,7 +71,7 @@ lint: $(BIN)/.installed
 RASA := $(RASA_VENV)/bin/rasa
 RASA_ENV := RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore
 
-test: install train
+test: install system-deps train
 	$(BIN)/xinfang sources validate
 	$(BIN)/python -m pytest -q
 	@echo "==> rasa data validate"

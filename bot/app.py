@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from channels.web import router as web_router
@@ -90,6 +91,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="信访法治导引 API", version="0.1.0", lifespan=lifespan,
                   description="信访和法定途径的法律指引：对话、结构化问答、健康检查。")
     app.state.settings = settings
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+                           allow_methods=["GET", "POST"], allow_headers=["Content-Type"], max_age=600)
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next):

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     VAR_DIR: Path = PROJECT_ROOT / "var"
     SEARCH_TOP_K: int = Field(5, ge=1, le=50)
 
+    # Web widget: pages of other origins (the government site) that may embed /widget.js and call
+    # the API from the browser. Comma-separated origins, e.g. "https://xfj.example.gov.cn"; empty = same origin only.
+    CORS_ORIGINS: str = ""
+
     # Dialogue engine (loopback only)
     RASA_URL: str = "http://127.0.0.1:5005"
     ACTIONS_PORT: int = 5055
@@ -73,6 +77,10 @@ class Settings(BaseSettings):
         if self.ENVIRONMENT != "local" and self.SECRET_KEY == _DEV_SECRET:
             raise ValueError("SECRET_KEY must be set outside local development (it keys the user-id hashes)")
         return self
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.CORS_ORIGINS.split(",") if o.strip()]
 
     @property
     def index_dir(self) -> Path:
