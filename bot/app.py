@@ -12,6 +12,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from channels.web import router as web_router
+from channels.wechat import WeChatConnector
+from channels.wechat import router as wechat_router
 from knowledge.channels import load_channels
 from knowledge.index import Manifest
 from knowledge.routes import load_route_ids
@@ -83,7 +85,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.conversations = Conversations(app.state.rasa, settings.SECRET_KEY,
                                                 load_channels(route_ids=route_ids), app.state.store)
         app.state.readiness = Readiness(settings)
+        app.state.wechat = WeChatConnector.from_settings(settings, lambda: app.state.conversations)
         yield
+        if app.state.wechat is not None:
+            await app.state.wechat.close()
         await app.state.rasa.close()
         await app.state.readiness.close()
         app.state.store.close()
@@ -118,4 +123,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(api_router)
     app.include_router(web_router)
+    app.include_router(wechat_router)
     return app

@@ -14,4 +14,8 @@ async def readyz(request: Request) -> JSONResponse:
     state = request.app.state
     checks = {"rasa": await state.rasa.ready(), "actions": await state.readiness.actions(),
               "index": state.readiness.index()}
-    return JSONResponse({"ready": all(checks.values()), "checks": checks}, status_code=200 if all(checks.values()) else 503)
+    # Channels are reported, not required: a disabled WeChat connector does not make the service unready.
+    wechat = getattr(state, "wechat", None)
+    channels = {"wechat": wechat.info() if wechat is not None else {"enabled": False}}
+    return JSONResponse({"ready": all(checks.values()), "checks": checks, "channels": channels},
+                        status_code=200 if all(checks.values()) else 503)
