@@ -54,19 +54,31 @@ def rasa_env() -> dict[str, str]:
 
 
 def train(settings: Settings, force: bool = False, say=print) -> bool:
-    """Train the Rasa model when config, domain or data changed; returns whether it trained."""
-    if not force and not model_is_stale(settings):
-        say("对话模型已是最新，无需训练。")
-        return False
+    """Train the Rasa model when config, domain or data changed; returns whether it trained.
+
+    Several processes may ask at once (a test session beside `make run`): a file lock makes
+    the second wait for the first and then find the model fresh; the model file is replaced
+    atomically, so a Rasa starting meanwhile never reads half a file.
+    """
+    import fcntl
+
     out = rasa_model_path(settings).parent
     out.mkdir(parents=True, exist_ok=True)
-    say("==> 训练对话模型（rasa train，约几分钟）…")
-    fingerprint = training_fingerprint()
-    cmd = [str(RASA_BIN), "train", "--fixed-model-name", "xinfang", "--out", str(out), "--force"]
-    result = subprocess.run(cmd, cwd=PROJECT_ROOT, env=rasa_env())
-    if result.returncode != 0:
-        raise RuntimeError(f"rasa train 失败（退出码 {result.returncode}）")
-    rasa_model_path(settings).with_suffix(".fingerprint").write_text(fingerprint)
+    with open(out / ".train.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not force and not model_is_stale(settings):
+            say("对话模型已是最新，无需训练。")
+            return False
+        say("==> 训练对话模型（rasa train，约几分钟）…")
+        fingerprint = training_fingerprint()
+        tmp_name = f"xinfang-tmp-{os.getpid()}"
+        cmd = [str(RASA_BIN), "train", "--fixed-model-name", tmp_name, "--out", str(out), "--force"]
+        result = subprocess.run(cmd, cwd=PROJECT_ROOT, env=rasa_env())
+        if result.returncode != 0:
+            (out / f"{tmp_name}.tar.gz").unlink(missing_ok=True)
+            raise RuntimeError(f"rasa train 失败（退出码 {result.returncode}）")
+        os.replace(out / f"{tmp_name}.tar.gz", rasa_model_path(settings))
+        rasa_model_path(settings).with_suffix(".fingerprint").write_text(fingerprint)
     return True
 
 
@@ -77,7 +89,9 @@ def write_endpoints(settings: Settings) -> Path:
         u = urlparse(settings.REDIS_URL)
         lines += ["lock_store:", "  type: redis", f"  url: {u.hostname}", f"  port: {u.port or 6379}",
                   f"  db: {(u.path or '/0').lstrip('/') or 0}"]
-    path = settings.VAR_DIR / "endpoints.yml"
+    # One file per action-server port: two stacks on one machine (a test run beside `make run`) must not
+    # point each other's Rasa at the wrong action server.
+    path = settings.VAR_DIR / f"endpoints-{settings.ACTIONS_PORT}.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -129,9 +129,30 @@ class SentenceTransformerEmbedder:
 
     @functools.lru_cache(maxsize=512)  # noqa: B019 - one embedder per model for the process's life
     def _one_query(self, text: str) -> np.ndarray:
-        vec = self._encode([text], "query")[0]
+        vec = self._forward_one(text, "query")
         vec.setflags(write=False)
         return vec
+
+    def _forward_one(self, text: str, prompt: str) -> np.ndarray:
+        """One text through the model's own modules, without encode()'s batching machinery.
+
+        Same modules, same prompt, same result as ``encode`` (checked in the tests) but
+        about 2 ms less per query, which is most of the gap to the latency target.
+        """
+        import torch
+
+        model = self._load()
+        if not all(getattr(module, "include_prompt", True) for module in model):
+            return self._encode([text], prompt)[0]  # pooling that skips the prompt needs encode()'s bookkeeping
+        prefix = (model.prompts or {}).get(prompt, "")
+        features = model.tokenize([prefix + text])
+        with torch.inference_mode():
+            vec = model(features)["sentence_embedding"][0].float()
+            vec = torch.nn.functional.normalize(vec, dim=0)
+        return vec.numpy().astype(np.float32, copy=True)
+
+    def clear_query_cache(self) -> None:
+        self._one_query.cache_clear()
 
     def embed_passages(self, texts: list[str], progress=None) -> np.ndarray:
         return self._encode(texts, "passage", progress)

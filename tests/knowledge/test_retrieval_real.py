@@ -59,3 +59,14 @@ def test_cli_bad_query_is_a_clear_error_not_a_traceback(svc, query):
     out = _cli("search", query)
     assert out.returncode == 2
     assert "Traceback" not in out.stderr and "查询无效" in out.stderr
+
+
+def test_single_query_fast_path_equals_encode(svc):
+    import numpy as np
+
+    emb = svc.embedder
+    for text in ["对信访处理意见不服怎么办", "公司欠我三个月工资", "x"]:
+        emb.clear_query_cache()
+        fast = emb.embed_queries([text])[0]
+        batch = emb.embed_queries([text, "占位"])[0]   # two texts: the encode() path
+        assert float(np.dot(fast, batch)) > 0.99999
