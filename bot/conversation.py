@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from knowledge.crisis import crisis_message, detect_crisis
+from knowledge.textnorm import to_simplified
 
 from .privacy import hash_user_id, mask_pii
 from .rasa_client import RasaClient
@@ -64,7 +65,9 @@ class Conversations:
 
     async def turn(self, sender: str, text: str, metadata: dict[str, Any] | None = None,
                    namespace: str = "web", parse_intent: bool = False, ref: str | None = None) -> Turn:
-        masked = mask_pii(text)
+        # Rasa's training data is simplified Chinese: a message in traditional characters is
+        # converted first (the user's own text is not changed anywhere else).
+        masked = mask_pii(to_simplified(text))
         hashed = self.user_hash(sender, namespace)
         meta = {k: v for k, v in (metadata or {}).items() if k in ("region", "channel", "locale")}
         raw = await self.rasa.send(hashed, masked, meta)

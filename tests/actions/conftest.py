@@ -34,8 +34,9 @@ def use_rt(rt, monkeypatch):
     monkeypatch.setattr(actions.base, "runtime", lambda: rt)
 
 
-def tracker(text: str, intent: str = "ask_law", slots: dict | None = None, metadata: dict | None = None) -> Tracker:
-    return Tracker("tester", slots or {}, {"text": text, "intent": {"name": intent, "confidence": 0.9},
+def tracker(text: str, intent: str = "ask_law", slots: dict | None = None, metadata: dict | None = None,
+            confidence: float = 0.9) -> Tracker:
+    return Tracker("tester", slots or {}, {"text": text, "intent": {"name": intent, "confidence": confidence},
                                            "entities": [], "metadata": metadata or {}},
                    [], False, None, {}, "action_listen")
 

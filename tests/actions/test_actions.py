@@ -161,11 +161,16 @@ async def test_an_error_inside_an_action_is_a_polite_message(monkeypatch, rt):
     assert payload["kind"] == "error" and "index exploded" not in texts[0]["text"]
 
 
-async def test_crisis_intent_without_crisis_words_still_helps_first_but_ranks_routes_by_evidence():
-    texts, _, payload = await run(ActionCrisis(), "公司派我出差，路上出了车祸骨折了", intent="crisis")
+async def test_unsure_crisis_intent_without_crisis_words_helps_first_but_ranks_routes_by_evidence():
+    texts, _, payload = await run(ActionCrisis(), "公司派我出差，路上出了车祸骨折了", intent="crisis", confidence=0.55)
     assert "110" in texts[0]["text"]
     ids = [r["id"] for r in payload["routes"]]
     assert ids[0] != "crisis" and "crisis" in ids
+
+
+async def test_confident_crisis_intent_puts_the_crisis_route_first():
+    texts, _, payload = await run(ActionCrisis(), "我在江边站了很久，想跟这个世界告个别", intent="crisis", confidence=0.95)
+    assert "110" in texts[0]["text"] and payload["routes"][0]["id"] == "crisis"
 
 
 async def test_deadline_intent_without_a_named_time_limit_falls_back_to_triage():

@@ -1,0 +1,57 @@
+"""One turn's bookkeeping: what Rasa is sent, what is recorded (real SQLite store)."""
+
+from bot.conversation import Conversations
+from bot.store import Store
+
+
+class RecordingRasa:
+    """Stands in for the Rasa REST channel: records what it is sent, answers like an action would."""
+
+    def __init__(self, reply: list[dict]) -> None:
+        self.sent: list[tuple[str, str, dict]] = []
+        self.reply = reply
+
+    async def send(self, sender, text, metadata=None):
+        self.sent.append((sender, text, metadata or {}))
+        return self.reply
+
+    async def parse(self, text):
+        return {"intent": {"name": "ask_law", "confidence": 0.9}}
+
+
+ANSWER = [{"text": "可以申请复查。"},
+          {"custom": {"xinfang": {"kind": "answer", "intent": {"name": "ask_law", "confidence": 0.9},
+                                  "routes": [{"id": "xinfang_review", "name": "复查", "why": "w"}],
+                                  "citations": [], "cards": [], "needs_clarification": False}}}]
+
+
+async def test_rasa_gets_masked_simplified_text_and_a_hashed_sender(tmp_path):
+    rasa = RecordingRasa(ANSWER)
+    conv = Conversations(rasa, "k", {}, Store(f"sqlite:///{tmp_path / 'db'}"))
+    await conv.turn("openid-123", "對處理意見不服，我電話13912345678", {"region": "350206", "evil": 1})
+    sender, text, meta = rasa.sent[0]
+    assert text == "对处理意见不服，我电话[手机号]"
+    assert "openid-123" not in sender and sender.startswith("web-")
+    assert meta == {"region": "350206"}
+
+
+async def test_each_turn_is_recorded_once_and_a_channel_ref_dedups(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'db'}")
+    conv = Conversations(RecordingRasa(ANSWER), "k", {}, store)
+    first = await conv.turn("u", "复查怎么申请", namespace="wechat", ref="msg-1")
+    again = await conv.turn("u", "复查怎么申请", namespace="wechat", ref="msg-1")
+    other = await conv.turn("u", "复查怎么申请")
+    assert first.recorded and not again.recorded and other.recorded and other.ref != "msg-1"
+    rows = store.recent_turns(channel="wechat")
+    assert len(rows) == 1 and rows[0]["routes"] == ["xinfang_review"] and rows[0]["kind"] == "answer"
+    assert rows[0]["text"] == "复查怎么申请" and rows[0]["user_hash"].startswith("wechat-")
+
+
+async def test_a_failing_store_never_costs_the_answer(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'db'}")
+    store.close()
+    (tmp_path / "db").unlink()
+    (tmp_path / "db").mkdir()          # the database path is now a directory: every write fails
+    conv = Conversations(RecordingRasa(ANSWER), "k", {}, store)
+    turn = await conv.turn("u", "复查怎么申请")
+    assert turn.texts == ["可以申请复查。"]
