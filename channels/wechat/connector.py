@@ -115,7 +115,8 @@ class WeChatConnector:
 
     # -- one attempt -------------------------------------------------------------------
 
-    async def handle(self, params, body: bytes, is_disconnected: Callable[[], Awaitable[bool]]) -> Reply:
+    async def handle(self, params, body: bytes, wait_disconnect: Callable[[float], Awaitable[bool]]) -> Reply:
+        """One attempt. ``wait_disconnect(seconds)`` is True as soon as WeChat hangs up, False at the timeout."""
         loop = asyncio.get_running_loop()
         arrival = loop.time()
         inbound, envelope = self.callback.open(params, body)
@@ -143,13 +144,7 @@ class WeChatConnector:
         if await self.state.get(f"{key}:delivery") is not None:
             return Reply()
         # Hold the request past WeChat's timeout: it gives up on this attempt and retries.
-        until = arrival + self.config.callback_timeout + 0.5
-        while loop.time() < until:
-            if await is_disconnected():
-                self.stats["held"] += 1
-                return Reply()
-            await asyncio.sleep(min(0.05, max(0.0, until - loop.time())))
-        if await is_disconnected():
+        if await wait_disconnect(max(0.0, arrival + self.config.callback_timeout + 0.5 - loop.time())):
             self.stats["held"] += 1
             return Reply()
         # WeChat is still waiting beyond its documented timeout; this reply will reach it and end its retries.

@@ -6,6 +6,7 @@ or in WeChat's own "success"; never a traceback or a 500.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from fastapi import APIRouter, Request
@@ -40,6 +41,24 @@ async def read_capped(request: Request, cap: int) -> bytes:
     return b"".join(chunks)
 
 
+def disconnect_waiter(request: Request):
+    """``wait(seconds)``: True once the client has hung up, False if it is still there after ``seconds``.
+
+    Blocks on ``receive()`` rather than polling ``Request.is_disconnected()``, which cannot see a
+    disconnect through BaseHTTPMiddleware (the app's body-size middleware is one).
+    """
+    async def wait(seconds: float) -> bool:
+        try:
+            async with asyncio.timeout(seconds):
+                while True:
+                    if (await request.receive())["type"] == "http.disconnect":
+                        return True
+        except TimeoutError:
+            return False
+
+    return wait
+
+
 def _refused(exc: WeChatRequestError) -> PlainTextResponse:
     logger.warning(exc.event, extra={"status": exc.status})
     return PlainTextResponse(exc.message, status_code=exc.status)
@@ -63,7 +82,7 @@ async def receive(request: Request) -> Response:
         return PlainTextResponse(DISABLED, status_code=503)
     try:
         body = await read_capped(request, connector.config.max_body_bytes)
-        reply = await connector.handle(request.query_params, body, request.is_disconnected)
+        reply = await connector.handle(request.query_params, body, disconnect_waiter(request))
     except WeChatRequestError as exc:
         return _refused(exc)
     except Exception:  # a bug of ours: log it, and do not make WeChat show its error notice

@@ -21,8 +21,15 @@ from channels.wechat.parsing import checked_fields, parse_inbound
 from channels.wechat.render import turn_text, unsupported_text
 from channels.wechat.splitting import split_text, utf8_len
 from channels.wechat.state import MemoryStateStore
-from tests.channels.fake_wechat import (APP_ID, TOKEN, new_aes_key, peer_decrypt, peer_encrypt, sha1_sign,
-                                        text_xml)
+from tests.channels.fake_wechat import (
+    APP_ID,
+    TOKEN,
+    new_aes_key,
+    peer_decrypt,
+    peer_encrypt,
+    sha1_sign,
+    text_xml,
+)
 
 XML = text_xml("oUser123", "公司拖欠工资怎么办", 1234567890123456)
 
