@@ -57,18 +57,18 @@ class Settings(BaseSettings):
     WECHAT_API_BASE: str = "https://api.weixin.qq.com"
     # WeChat gives the server 5 s per attempt and makes a few attempts (docs/wechat.md): answer passively when
     # the answer is ready within the budget, else on a retry, else through the customer-service API.
-    WECHAT_REPLY_BUDGET_SECONDS: float = Field(4.0, gt=0, le=4.8)
-    WECHAT_CALLBACK_TIMEOUT_SECONDS: float = Field(5.0, gt=0, description="how long WeChat waits per attempt")
-    WECHAT_CALLBACK_ATTEMPTS: int = Field(3, ge=1, le=4, description="attempts WeChat makes; err on the low side")
-    WECHAT_PROCESSING_TIMEOUT_SECONDS: float = Field(60.0, gt=0)
-    WECHAT_CUSTOMER_SERVICE: bool = Field(True, description="send late/extra parts through the customer-service API "
-                                                            "(needs WECHAT_APP_SECRET and the account's permission)")
-    WECHAT_ALLOW_PLAINTEXT: bool = Field(False, description="accept unencrypted POSTs although an AES key is set")
-    WECHAT_MAX_BODY_BYTES: int = Field(32 * 1024, ge=1024, le=1024 * 1024)
-    WECHAT_MAX_CLOCK_SKEW_SECONDS: int = Field(300, ge=0, description="reject older/newer timestamps; 0 = off")
-    WECHAT_TEXT_MAX_BYTES: int = Field(2048, ge=200, le=2048, description="UTF-8 bytes per text message")
-    WECHAT_MAX_PARTS: int = Field(4, ge=1, le=5, description="messages per answer (passive + customer-service)")
-    WECHAT_DEDUP_TTL_SECONDS: int = Field(3600, ge=60)
+    WECHAT_REPLY_BUDGET_SECONDS: float = Field(default=4.0, gt=0, le=4.8)
+    WECHAT_CALLBACK_TIMEOUT_SECONDS: float = Field(default=5.0, gt=0, description="how long WeChat waits per attempt")
+    WECHAT_CALLBACK_ATTEMPTS: int = Field(default=3, ge=1, le=4, description="attempts WeChat makes; err on the low side")
+    WECHAT_PROCESSING_TIMEOUT_SECONDS: float = Field(default=60.0, gt=0)
+    WECHAT_CUSTOMER_SERVICE: bool = Field(default=True, description="send late/extra parts through the customer-"
+                                          "service API (needs WECHAT_APP_SECRET and the account's permission)")
+    WECHAT_ALLOW_PLAINTEXT: bool = Field(default=False, description="accept unencrypted POSTs although an AES key is set")
+    WECHAT_MAX_BODY_BYTES: int = Field(default=32 * 1024, ge=1024, le=1024 * 1024)
+    WECHAT_MAX_CLOCK_SKEW_SECONDS: int = Field(default=300, ge=0, description="reject older/newer timestamps; 0 = off")
+    WECHAT_TEXT_MAX_BYTES: int = Field(default=2048, ge=200, le=2048, description="UTF-8 bytes per text message")
+    WECHAT_MAX_PARTS: int = Field(default=4, ge=1, le=5, description="messages per answer (passive + customer-service)")
+    WECHAT_DEDUP_TTL_SECONDS: int = Field(default=3600, ge=60)
 
     @field_validator("VAR_DIR", mode="before")
     @classmethod
