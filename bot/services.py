@@ -27,8 +27,9 @@ def make_embedder(settings: Settings) -> Embedder:
         from knowledge.errors import IndexMissingError
 
         raise IndexMissingError("默认向量模型尚未生成。请先运行 `xinfang model convert`（`make install` 会自动运行）。")
+    quantize = settings.EMBEDDING_QUANTIZE if settings.EMBEDDING_DEVICE == "cpu" else "none"
     return SentenceTransformerEmbedder(settings.EMBEDDING_MODEL, settings.EMBEDDING_DEVICE,
-                                       threads=settings.EMBEDDING_THREADS)
+                                       threads=settings.EMBEDDING_THREADS, quantize=quantize)
 
 
 @dataclass

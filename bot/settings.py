@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,9 @@ class Settings(BaseSettings):
                                  description="sentence-transformers model name or local path")
     EMBEDDING_DEVICE: str = "cpu"
     EMBEDDING_THREADS: int | None = Field(None, ge=1, le=64, description="torch threads; unset = torch default")
+    EMBEDDING_QUANTIZE: Literal["none", "int8"] = Field(
+        "int8", description="int8: dynamic int8 quantization of the model's linear layers on CPU (about 2× faster, "
+                            "retrieval quality measured by `xinfang eval retrieval`); none: full fp32")
     SEGMENTER: str = "jieba"
     VAR_DIR: Path = PROJECT_ROOT / "var"
     SEARCH_TOP_K: int = Field(5, ge=1, le=50)

@@ -35,7 +35,28 @@ class Embedder(Protocol):
     def embed_passages(self, texts: list[str], progress=None) -> np.ndarray: ...
 
 
-_MODELS: dict[tuple[str, str], SentenceTransformer] = {}
+_MODELS: dict[tuple[str, str, str], SentenceTransformer] = {}
+QUANTIZE_MODES = ("none", "int8")
+
+
+def _quantize_linear_int8(model) -> None:
+    """Dynamic int8 quantization of every Linear layer, in place (CPU inference ≈ 2.5× faster).
+
+    Weights become int8 per tensor, activations are quantized on the fly. The vectors move a
+    little (cosine ≈ 0.97–0.99 to fp32); since queries and passages go through the same
+    quantized model and the index records the model id with its ``+int8`` suffix, retrieval
+    quality is what `xinfang eval retrieval` measures for this setting.
+    """
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        # torch.ao.quantization is deprecated in favour of torchao, which is not installed here;
+        # the eager dynamic API still ships with torch 2.13 and is what this needs.
+        warnings.simplefilter("ignore")
+        for module in model:
+            torch.ao.quantization.quantize_dynamic(module, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
 _LOCK = threading.Lock()
 
 
@@ -59,9 +80,14 @@ class SentenceTransformerEmbedder:
     """Any sentence-transformers model by name or local path (``EMBEDDING_MODEL``)."""
 
     def __init__(self, model: str, device: str = "cpu", batch_size: int = 32, max_seq_length: int = 256,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, quantize: str = "none") -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be ≥ 1, got {batch_size}")
+        if quantize not in QUANTIZE_MODES:
+            raise ValueError(f"quantize must be one of {', '.join(QUANTIZE_MODES)}, got {quantize!r}")
+        if quantize != "none" and device != "cpu":
+            raise ValueError("int8 dynamic quantization is a CPU optimisation; use quantize='none' on other devices")
+        self.quantize = quantize
         self.model_name, self.device, self.batch_size = model, device, batch_size
         self.max_seq_length = max_seq_length
         self.threads = threads
@@ -70,11 +96,12 @@ class SentenceTransformerEmbedder:
     @property
     def model_id(self) -> str:
         if self._model_id is None:
-            self._model_id = model_fingerprint(self.model_name)
+            suffix = "" if self.quantize == "none" else f"+{self.quantize}"
+            self._model_id = model_fingerprint(self.model_name) + suffix
         return self._model_id
 
     def _load(self) -> SentenceTransformer:
-        key = (self.model_name, self.device)
+        key = (self.model_name, self.device, self.quantize)
         with _LOCK:
             model = _MODELS.get(key)
             if model is None:
@@ -91,6 +118,8 @@ class SentenceTransformerEmbedder:
                 model = SentenceTransformer(self.model_name, device=self.device)
                 if self.max_seq_length:
                     model.max_seq_length = min(model.max_seq_length or self.max_seq_length, self.max_seq_length)
+                if self.quantize == "int8":
+                    _quantize_linear_int8(model)
                 _MODELS[key] = model
         return model
 
@@ -127,7 +156,9 @@ class SentenceTransformerEmbedder:
             return self._one_query(texts[0])[None, :]
         return self._encode(texts, "query")
 
-    @functools.lru_cache(maxsize=512)  # noqa: B019 - one embedder per model for the process's life
+    # Small on purpose: it saves the second embedding of the same text within one turn (retrieval and
+    # triage), and repeated quick-reply texts; it is not a response cache.
+    @functools.lru_cache(maxsize=16)  # noqa: B019 - one embedder per model for the process's life
     def _one_query(self, text: str) -> np.ndarray:
         vec = self._forward_one(text, "query")
         vec.setflags(write=False)
@@ -145,7 +176,8 @@ class SentenceTransformerEmbedder:
         if not all(getattr(module, "include_prompt", True) for module in model):
             return self._encode([text], prompt)[0]  # pooling that skips the prompt needs encode()'s bookkeeping
         prefix = (model.prompts or {}).get(prompt, "")
-        features = model.tokenize([prefix + text])
+        prep = getattr(model, "preprocess", None) or model.tokenize
+        features = prep([prefix + text])
         with torch.inference_mode():
             vec = model(features)["sentence_embedding"][0].float()
             vec = torch.nn.functional.normalize(vec, dim=0)

@@ -169,7 +169,8 @@ async def test_unsure_crisis_intent_without_crisis_words_helps_first_but_ranks_r
 
 
 async def test_confident_crisis_intent_puts_the_crisis_route_first():
-    texts, _, payload = await run(ActionCrisis(), "我在江边站了很久，想跟这个世界告个别", intent="crisis", confidence=0.95)
+    # No lexicon word here: the dialogue model's confidence alone decides the order.
+    texts, _, payload = await run(ActionCrisis(), "心里特别难受，天天哭", intent="crisis", confidence=0.95)
     assert "110" in texts[0]["text"] and payload["routes"][0]["id"] == "crisis"
 
 

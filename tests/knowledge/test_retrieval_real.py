@@ -61,12 +61,29 @@ def test_cli_bad_query_is_a_clear_error_not_a_traceback(svc, query):
     assert "Traceback" not in out.stderr and "查询无效" in out.stderr
 
 
-def test_single_query_fast_path_equals_encode(svc):
+@pytest.mark.parametrize("quantize,min_cos", [("none", 0.99999), ("int8", 0.98)])
+def test_single_query_fast_path_equals_encode(svc, quantize, min_cos):
+    # int8 quantizes activations per batch, so a batch of two differs a little from one text alone
     import numpy as np
 
-    emb = svc.embedder
+    from knowledge.embedder import SentenceTransformerEmbedder
+
+    emb = SentenceTransformerEmbedder(svc.embedder.model_name, quantize=quantize)
     for text in ["对信访处理意见不服怎么办", "公司欠我三个月工资", "x"]:
         emb.clear_query_cache()
         fast = emb.embed_queries([text])[0]
         batch = emb.embed_queries([text, "占位"])[0]   # two texts: the encode() path
-        assert float(np.dot(fast, batch)) > 0.99999
+        assert float(np.dot(fast, batch)) > min_cos
+
+
+def test_int8_model_stays_close_to_fp32_and_has_its_own_id():
+    from bot.settings import get_settings
+    from knowledge.embedder import SentenceTransformerEmbedder
+
+    name = get_settings().EMBEDDING_MODEL
+    fp32, int8 = SentenceTransformerEmbedder(name), SentenceTransformerEmbedder(name, quantize="int8")
+    assert fp32.model_id != int8.model_id and int8.model_id.endswith("+int8")
+    texts = ["对信访处理意见不服怎么办", "老板拖欠工资三个月", "宅基地被邻居占了怎么办", "行政复议的期限是多少天"]
+    a, b = fp32.embed_passages(texts), int8.embed_passages(texts)
+    cos = (a * b).sum(axis=1)
+    assert cos.min() > 0.95
