@@ -169,8 +169,12 @@ View.prototype.addUser = function (text) {
 
 View.prototype.addBot = function (entry) {
   const el = renderBot(entry, this.handlers());
+  if (this.typing) { this.typing.remove(); this.typing = null; }
+  const asked = this.log.lastElementChild;
   this.log.appendChild(el);
-  this.scrollTo(el);
+  // Show the question with the start of its answer (answers are often longer than the screen).
+  const fits = asked && asked.classList.contains('xf-user') && asked.offsetHeight < this.log.clientHeight / 3;
+  this.scrollTo(fits ? asked : el);
   return el;
 };
 
