@@ -294,6 +294,20 @@ def test_keyboard_only(context, service):
     assert order.index("人工服务") < order.index("清除对话") < order.index("xf-log") < len(order) - 1
 
 
+def test_region_from_the_page_address(context, service):
+    page = context.new_page()
+    with page.expect_request("**/api/chat") as greet:
+        page.goto(service["url"] + "/?region=350206")
+    assert greet.value.post_data_json == {"sender": greet.value.post_data_json["sender"], "text": "/greet",
+                                          "metadata": {"region": "350206"}}
+    wait_answers(page, 1)
+    page.evaluate("localStorage.clear()")                              # else the next page restores, no welcome
+    other = context.new_page()
+    with other.expect_request("**/api/chat") as greet:
+        other.goto(service["url"] + "/?region=%3Cscript%3E")            # not a region code or name: ignored
+    assert greet.value.post_data_json["metadata"] == {}
+
+
 def test_human_service_panel(context, service):
     page = open_page(context, service["url"] + "/")
     toggle = page.get_by_role("button", name="人工服务").first
@@ -322,7 +336,7 @@ def test_phone_width(browser, service):
         assert overflow == []
         log = page.locator(".xf-log")
         assert log.evaluate("e => e.scrollWidth <= e.clientWidth")
-        answer.locator(".xf-card").first.scroll_into_view_if_needed()
+        answer.locator(".xf-card").first.evaluate("e => e.scrollIntoView({block: 'start'})")
         shot(page, "mobile-answer-wages")
     finally:
         context.close()

@@ -77,6 +77,15 @@ function renderOffices(offices) {
   }));
 }
 
+// A long list of articles (some cards cite a dozen) shows the first few; the rest open on request.
+function renderBasis(basis) {
+  if (basis.length <= 4) return basis.join('、');
+  return h('div', null, [
+    basis.slice(0, 3).join('、') + ' 等 ' + basis.length + ' 条',
+    h('details', { class: 'xf-more' }, [h('summary', { text: '全部依据' }), h('p', { text: basis.join('、') })]),
+  ]);
+}
+
 function renderCard(card, why, open) {
   const name = str(card.name) || '办理途径';
   const head = h('summary', { class: 'xf-card-head' }, [
@@ -96,7 +105,7 @@ function renderCard(card, why, open) {
       row('本地', renderOffices(Array.isArray(card.offices) ? card.offices : [])),
       row('渠道', channel ? richText(channel) : null),
       row('费用', str(card.fees)),
-      row('依据', basis.join('、')),
+      row('依据', renderBasis(basis)),
     ]),
     materials.length ? h('details', { class: 'xf-more' }, [
       h('summary', { text: '需要准备的材料（' + materials.length + ' 项）' }),
