@@ -79,6 +79,42 @@ def cmd_eval_routes(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval_nlu(args: argparse.Namespace) -> int:
+    """Rasa's own NLU cross-validation, summarised as intent F1 per intent."""
+    import subprocess
+
+    from .runner import PROJECT_ROOT, RASA_BIN, rasa_env
+    from .settings import get_settings
+
+    out = get_settings().VAR_DIR / "rasa-results" / "nlu-cv"
+    cmd = [str(RASA_BIN), "test", "nlu", "--nlu", "data/nlu", "--config", "config.yml", "--cross-validation",
+           "--folds", str(args.folds), "--out", str(out), "--no-plot", "--quiet"]
+    if not args.reuse:
+        _say(f"==> rasa test nlu --cross-validation --folds {args.folds}（每折训练一次 NLU，约几分钟）…")
+        if subprocess.run(cmd, cwd=PROJECT_ROOT, env=rasa_env()).returncode != 0:
+            _say("rasa test nlu 失败")
+            return 1
+    report_path = out / "intent_report.json"
+    if not report_path.exists():
+        _say(f"没有找到 {report_path}")
+        return 1
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    rows = {k: v for k, v in report.items() if isinstance(v, dict) and "f1-score" in v
+            and k not in ("micro avg", "macro avg", "weighted avg")}
+    if args.json:
+        print(json.dumps({"folds": args.folds, "intents": rows, "accuracy": report.get("accuracy"),
+                          "macro_f1": report.get("macro avg", {}).get("f1-score"),
+                          "weighted_f1": report.get("weighted avg", {}).get("f1-score")}, ensure_ascii=False))
+        return 0
+    print(f"NLU {args.folds} 折交叉验证（测试集合并），意图 F1：")
+    print("| intent | support | precision | recall | F1 |\n|---|---:|---:|---:|---:|")
+    for name, r in sorted(rows.items(), key=lambda kv: kv[1]["f1-score"]):
+        print(f"| {name} | {r['support']} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1-score']:.3f} |")
+    print(f"accuracy {report.get('accuracy', 0):.3f}, macro F1 {report['macro avg']['f1-score']:.3f}, "
+          f"weighted F1 {report['weighted avg']['f1-score']:.3f}")
+    return 0
+
+
 def cmd_bench_chat(args: argparse.Namespace) -> int:
     from .chat_eval import bench_chat, load_routes_dev
     from .harness import running_service
@@ -115,6 +151,11 @@ def register(sub) -> None:
     er.add_argument("--json", action="store_true")
     er.add_argument("--misses", action="store_true")
     er.set_defaults(func=cmd_eval_routes)
+    en = ev.add_parser("nlu", help="NLU 交叉验证：每个意图的 F1（rasa test nlu --cross-validation）")
+    en.add_argument("--folds", type=int, default=3)
+    en.add_argument("--reuse", action="store_true", help="不重新运行，只汇总上次的结果")
+    en.add_argument("--json", action="store_true")
+    en.set_defaults(func=cmd_eval_nlu)
 
     bench = next(a for a in sub._name_parser_map["bench"]._actions if isinstance(a, argparse._SubParsersAction))
     bc = bench.add_parser("chat", help="/api/ask、/api/chat 与裸 Rasa 的延迟和吞吐（同一轮测量）")

@@ -161,16 +161,18 @@ async def test_an_error_inside_an_action_is_a_polite_message(monkeypatch, rt):
     assert payload["kind"] == "error" and "index exploded" not in texts[0]["text"]
 
 
-async def test_unsure_crisis_intent_without_crisis_words_helps_first_but_ranks_routes_by_evidence():
-    texts, _, payload = await run(ActionCrisis(), "公司派我出差，路上出了车祸骨折了", intent="crisis", confidence=0.55)
+@pytest.mark.parametrize("confidence", [0.55, 0.99])
+async def test_crisis_intent_without_crisis_words_helps_first_then_answers_the_problem(confidence):
+    texts, _, payload = await run(ActionCrisis(), "公司派我出差，路上出了车祸骨折了", intent="crisis",
+                                  confidence=confidence)
     assert "110" in texts[0]["text"]
+    assert any("建议优先考虑" in t["text"] for t in texts[1:])   # the problem itself is answered
     ids = [r["id"] for r in payload["routes"]]
-    assert ids[0] != "crisis" and "crisis" in ids
+    assert ids[0] != "crisis" and ids[-1] == "crisis" and payload["kind"] == "crisis"
 
 
-async def test_confident_crisis_intent_puts_the_crisis_route_first():
-    # No lexicon word here: the dialogue model's confidence alone decides the order.
-    texts, _, payload = await run(ActionCrisis(), "心里特别难受，天天哭", intent="crisis", confidence=0.95)
+async def test_crisis_words_put_the_crisis_route_first():
+    texts, _, payload = await run(ActionCrisis(), "讨薪三年没结果，我今晚就从桥上跳下去", intent="crisis")
     assert "110" in texts[0]["text"] and payload["routes"][0]["id"] == "crisis"
 
 
