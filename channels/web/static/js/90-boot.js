@@ -32,7 +32,9 @@ function mount(options) {
 }
 
 (function boot() {
-  const options = readOptions(document.currentScript);
+  // currentScript is null only in unusual loaders; then find our tag by its file name.
+  const tag = document.currentScript || document.querySelector('script[src*="widget.js"]');
+  const options = readOptions(tag);
   if (document.body) mount(options);
   else document.addEventListener('DOMContentLoaded', function () { mount(options); });
 })();
