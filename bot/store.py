@@ -13,8 +13,21 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (JSON, Column, DateTime, Float, Integer, MetaData, String, Table, Text,
-                        UniqueConstraint, create_engine, func, select)
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    func,
+    select,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -86,7 +99,7 @@ class Store:
 
     def record_turn(self, rec: TurnRecord) -> bool:
         """False when (channel, ref) was already recorded: the caller's message was a retry."""
-        row = dict(created_at=dt.datetime.now(dt.timezone.utc), channel=rec.channel, user_hash=rec.user_hash,
+        row = dict(created_at=dt.datetime.now(dt.UTC), channel=rec.channel, user_hash=rec.user_hash,
                    ref=rec.ref, text=rec.text, intent=rec.intent, confidence=rec.confidence, kind=rec.kind,
                    routes=list(rec.routes), answered=int(rec.answered))
         try:
@@ -101,7 +114,7 @@ class Store:
         """One vote per user and answer; voting again replaces the earlier vote."""
         if rating not in (1, -1):
             raise ValueError("rating must be 1 or -1")
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         with self.engine.begin() as conn:
             conn.execute(feedback.delete().where(feedback.c.channel == channel, feedback.c.user_hash == user_hash,
                                                  feedback.c.answer_ref == answer_ref))

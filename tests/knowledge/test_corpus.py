@@ -2,7 +2,6 @@ import pytest
 
 from knowledge.corpus import load_corpus, parse_article_id, parse_law_text
 from knowledge.errors import SourceError
-
 from tests.paths import SHARED
 
 

@@ -1,7 +1,6 @@
 import asyncio
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Request, Response
 
 from ...privacy import mask_pii
 from ..deps import ConversationsDep
@@ -16,4 +15,4 @@ async def feedback(req: FeedbackRequest, request: Request, conversations: Conver
     user = conversations.user_hash(req.sender, "web")
     comment = mask_pii(req.comment) if req.comment else None
     await asyncio.to_thread(store.record_feedback, "web", user, req.turn_id, req.rating, comment)
-    return JSONResponse(None, status_code=204)
+    return Response(status_code=204)
