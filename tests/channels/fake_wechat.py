@@ -426,3 +426,8 @@ class DelayedConversations:
         delay = next((d for k, d in self.delays.items() if text.startswith(k)), 0.0)
         await asyncio.sleep(max(0.0, start + delay - time.monotonic()))
         return turn
+
+
+def msg_id() -> int:
+    """A random 62-bit MsgId, as WeChat's are 64-bit integers."""
+    return secrets.randbits(62)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import time
 
 import httpx
@@ -21,10 +20,10 @@ from tests.channels.fake_wechat import (
     DelayedConversations,
     FakeWeChat,
     Pusher,
-    ServerThread,
     event_xml,
     exactly_once,
     media_xml,
+    msg_id,
     new_aes_key,
     new_openid,
     running_app,
@@ -36,18 +35,6 @@ pytestmark = pytest.mark.integration
 
 WAGES = "公司拖欠工资怎么办"
 DELAYS = {"慢：": 3.0, "稍慢：": 0.8}
-
-
-def msg_id() -> int:
-    return secrets.randbits(62)
-
-
-@pytest.fixture(scope="module")
-def fake():
-    fake = FakeWeChat(APP_ID, "fake-app-secret")
-    with ServerThread(fake.app) as url:
-        fake.url = url
-        yield fake
 
 
 @pytest.fixture(scope="module")

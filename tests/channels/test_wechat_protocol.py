@@ -21,12 +21,11 @@ from tests.channels.fake_wechat import (
     APP_ID,
     TOKEN,
     FakeRasa,
-    FakeWeChat,
     Pusher,
-    ServerThread,
     event_xml,
     exactly_once,
     media_xml,
+    msg_id,
     new_aes_key,
     new_openid,
     running_app,
@@ -38,18 +37,6 @@ from tests.channels.test_wechat_units import BILLION_LAUGHS, XXE
 
 LONG_ANSWER = "".join(f"第{i}句：劳动争议先申请劳动仲裁，对仲裁裁决不服的可以向人民法院起诉。" for i in range(1, 120))
 NEW_KEY, OLD_KEY = new_aes_key(), new_aes_key()
-
-
-def msg_id() -> int:
-    return secrets.randbits(62)
-
-
-@pytest.fixture(scope="module")
-def fake():
-    fake = FakeWeChat(APP_ID, "fake-app-secret")
-    with ServerThread(fake.app) as url:
-        fake.url = url
-        yield fake
 
 
 @pytest.fixture(scope="module")

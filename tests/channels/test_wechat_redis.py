@@ -22,9 +22,7 @@ from tests.channels.fake_wechat import (
     APP_ID,
     TOKEN,
     FakeRasa,
-    FakeWeChat,
     Pusher,
-    ServerThread,
     exactly_once,
     free_port,
     new_openid,
@@ -98,14 +96,6 @@ async def test_exactly_one_of_many_concurrent_claims_wins(store):
 
 
 # -- two hosts, one Redis ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def fake():
-    fake = FakeWeChat(APP_ID, "fake-app-secret")
-    with ServerThread(fake.app) as url:
-        fake.url = url
-        yield fake
 
 
 @pytest.fixture(scope="module")
