@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE if args.command is None else 0
-    from knowledge.errors import IndexMissingError, KnowledgeError, QueryError, SourceError
+    from knowledge.errors import KnowledgeError, QueryError, SourceError
 
     try:
         return args.func(args)
@@ -247,10 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     except SourceError as exc:
         _say(f"知识源有误：{exc}")
         return 1
-    except IndexMissingError as exc:
-        _say(str(exc))
-        return 1
-    except KnowledgeError as exc:
+    except KnowledgeError as exc:  # IndexMissingError and the rest: the message says what to do
         _say(str(exc))
         return 1
     except ValueError as exc:

@@ -19,7 +19,7 @@ from knowledge.textnorm import to_simplified
 
 from .privacy import hash_user_id, mask_pii
 from .rasa_client import RasaClient
-from .store import Store, TurnRecord, routes_of
+from .store import Store, TurnRecord
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ class Conversations:
         kinds = [p.get("kind") for p in turn.payloads if p.get("kind")]
         rec = TurnRecord(channel=channel, user_hash=user_hash, text=masked, ref=channel_ref or turn.ref,
                          intent=turn.intent.get("name"), confidence=turn.intent.get("confidence"),
-                         kind=kinds[-1] if kinds else None, routes=routes_of(turn.payloads),
+                         kind=kinds[-1] if kinds else None, routes=tuple(r["id"] for r in turn.routes),
                          answered=not kinds or kinds[-1] not in ("fallback", "error"))
         try:
             return await asyncio.to_thread(self.store.record_turn, rec)

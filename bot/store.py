@@ -149,11 +149,3 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-
-def routes_of(payloads: list[dict[str, Any]]) -> tuple[str, ...]:
-    seen: list[str] = []
-    for p in payloads:
-        for r in p.get("routes", []):
-            if r.get("id") and r["id"] not in seen:
-                seen.append(r["id"])
-    return tuple(seen)

@@ -1,7 +1,8 @@
 """The access_token: fetched from ``/cgi-bin/token``, cached until shortly before it expires.
 
-Written here rather than taken from wechatpy's ``WeChatClient`` because that client is
-synchronous (requests), fetches tokens from a hard-coded host, refreshes only 60 s
+Written here rather than taken from wechatpy's ``WeChatClient``: wechatpy's client is
+synchronous (requests), always asks api.weixin.qq.com (so the tests' simulator cannot
+stand in), refreshes only 60 s
 early and retries token errors without limit. WeChat advises one place that fetches
 tokens for all servers (a new token retires the old one after a few minutes); with
 Redis the token and a short fetch lock live in the shared state store, so hosts
