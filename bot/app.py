@@ -79,7 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.rasa = RasaClient(settings.RASA_URL, settings.RASA_TIMEOUT_SECONDS)
+        app.state.rasa = RasaClient(settings.RASA_URL, settings.RASA_TIMEOUT_SECONDS,
+                                     max_inflight=settings.RASA_MAX_INFLIGHT)
         route_ids = set(load_route_ids())
         app.state.store = Store.from_settings(settings)
         app.state.conversations = Conversations(app.state.rasa, settings.SECRET_KEY,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -15,15 +16,33 @@ class RasaUnavailable(Exception):
 
 
 class RasaClient:
-    def __init__(self, base_url: str, timeout: float = 20.0) -> None:
+    def __init__(self, base_url: str, timeout: float = 20.0, max_inflight: int = 0,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.base_url = base_url.rstrip("/")
-        self._client = httpx.AsyncClient(base_url=self.base_url, timeout=timeout,
+        self.timeout = timeout
+        self._gate = asyncio.Semaphore(max_inflight) if max_inflight else None
+        self._client = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, transport=transport,
                                          limits=httpx.Limits(max_connections=64, max_keepalive_connections=32))
 
     async def close(self) -> None:
         await self._client.aclose()
 
     async def _post(self, path: str, payload: dict[str, Any]) -> Any:
+        """At most ``max_inflight`` requests at Rasa; asyncio's semaphore wakes waiters in arrival order."""
+        if self._gate is None:
+            return await self._post_now(path, payload)
+        try:
+            async with asyncio.timeout(self.timeout):   # waiting for a turn counts against the same budget
+                await self._gate.acquire()
+        except TimeoutError:
+            logger.warning("rasa.busy", extra={"waited_s": self.timeout})
+            raise RasaUnavailable("too many turns waiting for Rasa") from None
+        try:
+            return await self._post_now(path, payload)
+        finally:
+            self._gate.release()
+
+    async def _post_now(self, path: str, payload: dict[str, Any]) -> Any:
         try:
             resp = await self._client.post(path, json=payload)
         except httpx.HTTPError as exc:

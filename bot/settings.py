@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     RASA_URL: str = "http://127.0.0.1:5005"
     ACTIONS_PORT: int = 5055
     RASA_TIMEOUT_SECONDS: float = 20.0
+    # Turns sent to Rasa at once; the rest wait here, first come first served. Rasa interleaves every
+    # request it holds, so an unbounded burst slows every conversation down together and the longest
+    # turns (a clarifying question: three policy steps) most. 0 = no limit.
+    RASA_MAX_INFLIGHT: int = Field(4, ge=0, le=256)
 
     # Storage: SQLite by default; PostgreSQL through DATABASE_URL, Redis for locks/dedup across hosts
     DATABASE_URL: str | None = None

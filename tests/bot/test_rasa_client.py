@@ -1,0 +1,57 @@
+"""The client's gate in front of Rasa: bounded in-flight turns, served in arrival order."""
+
+import asyncio
+
+import httpx
+import pytest
+
+from bot.rasa_client import RasaClient, RasaUnavailable
+
+
+class SlowRasa:
+    """A stand-in REST webhook that answers after a pause and records how many requests overlap."""
+
+    def __init__(self, pause: float) -> None:
+        self.pause, self.inflight, self.peak, self.order = pause, 0, 0, []
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.inflight += 1
+        self.peak = max(self.peak, self.inflight)
+        self.order.append(request.read().decode())
+        await asyncio.sleep(self.pause)
+        self.inflight -= 1
+        return httpx.Response(200, json=[{"text": "ok"}])
+
+
+async def test_at_most_max_inflight_requests_reach_rasa_and_the_rest_wait_in_order():
+    rasa = SlowRasa(0.02)
+    client = RasaClient("http://rasa", max_inflight=2, transport=httpx.MockTransport(rasa))
+    senders = [f"s{i:02d}" for i in range(10)]
+    tasks = []
+    for s in senders:                      # started one after another: arrival order is the list order
+        tasks.append(asyncio.create_task(client.send(s, "hi")))
+        await asyncio.sleep(0)
+    replies = await asyncio.gather(*tasks)
+    await client.close()
+    assert all(r == [{"text": "ok"}] for r in replies)
+    assert rasa.peak == 2
+    assert [next(s for s in senders if s in body) for body in rasa.order] == senders
+
+
+async def test_without_a_limit_every_request_goes_through_at_once():
+    rasa = SlowRasa(0.02)
+    client = RasaClient("http://rasa", max_inflight=0, transport=httpx.MockTransport(rasa))
+    await asyncio.gather(*(client.send(f"s{i}", "hi") for i in range(6)))
+    await client.close()
+    assert rasa.peak == 6
+
+
+async def test_a_turn_that_waits_longer_than_the_timeout_gets_rasa_unavailable_not_a_hang():
+    rasa = SlowRasa(0.5)
+    client = RasaClient("http://rasa", timeout=0.1, max_inflight=1, transport=httpx.MockTransport(rasa))
+    first = asyncio.create_task(client.send("a", "hi"))
+    await asyncio.sleep(0.01)
+    with pytest.raises(RasaUnavailable):
+        await client.send("b", "hi")
+    assert await first == [{"text": "ok"}]   # the turn holding the slot is not disturbed
+    await client.close()
