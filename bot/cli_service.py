@@ -37,6 +37,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
+    from .placement import pin_this_process
     from .runner import Stack, train
     from .services import services
     from .settings import get_settings
@@ -50,6 +51,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         stack.wait_ready(say=_say)
         url = f"http://{settings.HOST}:{settings.PORT}"
         print(f"\n信访法治导引已启动：{url}   （按 Ctrl-C 停止）\n", flush=True)
+        pin_this_process(stack.placement.others if stack.placement else None)   # the API runs in this process
         uvicorn.run(create_app(settings), host=settings.HOST, port=settings.PORT, log_level="warning")
     finally:
         _say("正在停止所有服务…")
@@ -161,6 +163,7 @@ def register(sub) -> None:
     bc = bench.add_parser("chat", help="/api/ask、/api/chat 与裸 Rasa 的延迟和吞吐（同一轮测量）")
     bc.add_argument("--url", help="已运行的服务地址；不提供则临时启动一套")
     bc.add_argument("--concurrency", default="1,8,16")
-    bc.add_argument("--requests", type=int, default=96, help="每个并发级别每个目标的请求数")
+    bc.add_argument("--requests", type=int, default=320,
+                    help="每个并发级别每个目标的请求数（16 个并发时每个客户端 20 次，预热和收尾的影响小）")
     bc.add_argument("--json", action="store_true")
     bc.set_defaults(func=cmd_bench_chat)

@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 import httpx
 
+from .placement import pin_on_exec
 from .runner import PROJECT_ROOT, Stack, train
 from .settings import Settings
 
@@ -55,7 +56,8 @@ def running_service(settings: Settings, url: str | None = None, say=print) -> It
         log = open(s.VAR_DIR / "logs" / "api.log", "ab")
         api = subprocess.Popen([sys.executable, "-m", "uvicorn", "bot.app:create_app", "--factory",
                                 "--host", "127.0.0.1", "--port", str(s.PORT), "--log-level", "warning"],
-                               cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                               cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                               preexec_fn=pin_on_exec(stack.placement.others if stack.placement else None))
         api_url = f"http://127.0.0.1:{s.PORT}"
         deadline = time.monotonic() + 60
         while not is_up(api_url):

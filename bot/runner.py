@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 
 import httpx
 
+from .placement import Placement, pin_on_exec, plan
 from .settings import PROJECT_ROOT, Settings
 
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -50,8 +51,14 @@ def rasa_env() -> dict[str, str]:
     env = dict(os.environ)
     env.update({"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore",
                 "SANIC_WORKERS": "1"})
-    # Rasa answers one message at a time per request on tiny tensors: TensorFlow's thread pools only
-    # add hand-off and spinning on a small machine, so one thread each unless the operator says otherwise.
+    return env
+
+
+def rasa_serving_env() -> dict[str, str]:
+    """For `rasa run` only (training keeps TensorFlow's defaults: it is twice as slow on one thread)."""
+    env = rasa_env()
+    # Serving runs one short message at a time: TensorFlow's thread pools only add hand-off and
+    # spinning, so one thread each unless the operator says otherwise.
     env.setdefault("TF_INTER_OP_PARALLELISM_THREADS", "1")
     env.setdefault("TF_INTRA_OP_PARALLELISM_THREADS", "1")
     # oneDNN's kernels pay off on large batches; on one short message they cost more than they save
@@ -108,13 +115,19 @@ def write_endpoints(settings: Settings) -> Path:
 class Stack:
     settings: Settings
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    placement: Placement | None = None
 
-    def _spawn(self, name: str, cmd: list[str], env: dict[str, str] | None = None) -> None:
+    def __post_init__(self) -> None:
+        self.placement = plan(self.settings.CPU_PLACEMENT)
+
+    def _spawn(self, name: str, cmd: list[str], env: dict[str, str] | None = None,
+               cpus: frozenset[int] | None = None) -> None:
         logs = self.settings.VAR_DIR / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         log = open(logs / f"{name}.log", "ab")
         self.procs[name] = subprocess.Popen(cmd, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                            env=env or dict(os.environ), start_new_session=True)
+                                            env=env or dict(os.environ), start_new_session=True,
+                                            preexec_fn=pin_on_exec(cpus))
 
     def start(self, say=print) -> None:
         s = self.settings
@@ -125,9 +138,15 @@ class Stack:
                     # The action server shares 2 cores with Rasa: one torch thread avoids thrashing.
                     "EMBEDDING_THREADS": str(s.EMBEDDING_THREADS or 1)})
         say(f"==> 启动动作服务（127.0.0.1:{s.ACTIONS_PORT}）与 Rasa（127.0.0.1:{rasa_port}）…")
-        self._spawn("actions", [str(PYTHON), "-m", "actions.server", "--port", str(s.ACTIONS_PORT)], env)
+        rasa_cpus, other_cpus = (self.placement.rasa, self.placement.others) if self.placement else (None, None)
+        if self.placement:
+            say(f"    Rasa 使用 CPU {sorted(rasa_cpus)}，动作服务与 API 使用 CPU {sorted(other_cpus)}"
+                "（CPU_PLACEMENT=false 可关闭）")
+        self._spawn("actions", [str(PYTHON), "-m", "actions.server", "--port", str(s.ACTIONS_PORT)], env,
+                    cpus=other_cpus)
         self._spawn("rasa", [str(RASA_BIN), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(rasa_port),
-                             "-m", str(rasa_model_path(s)), "--endpoints", str(write_endpoints(s))], rasa_env())
+                             "-m", str(rasa_model_path(s)), "--endpoints", str(write_endpoints(s))], rasa_serving_env(),
+                    cpus=rasa_cpus)
 
     def wait_ready(self, timeout: float = 240.0, say=print) -> None:
         s = self.settings

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # request it holds, so an unbounded burst slows every conversation down together and the longest
     # turns (a clarifying question: three policy steps) most. 0 = no limit.
     RASA_MAX_INFLIGHT: int = Field(4, ge=0, le=256)
+    # With two or more CPUs, Rasa gets one of its own and the action server and the API the rest
+    # (bot/placement.py). Off: the scheduler places everything.
+    CPU_PLACEMENT: bool = True
 
     # Storage: SQLite by default; PostgreSQL through DATABASE_URL, Redis for locks/dedup across hosts
     DATABASE_URL: str | None = None
