@@ -51,7 +51,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         stack.wait_ready(say=_say)
         url = f"http://{settings.HOST}:{settings.PORT}"
         print(f"\n信访法治导引已启动：{url}   （按 Ctrl-C 停止）\n", flush=True)
-        pin_this_process(stack.placement.others if stack.placement else None)   # the API runs in this process
+        pin_this_process(stack.other_cpus)   # the API runs in this process
         uvicorn.run(create_app(settings), host=settings.HOST, port=settings.PORT, log_level="warning")
     finally:
         _say("正在停止所有服务…")

@@ -57,7 +57,7 @@ def running_service(settings: Settings, url: str | None = None, say=print) -> It
         api = subprocess.Popen([sys.executable, "-m", "uvicorn", "bot.app:create_app", "--factory",
                                 "--host", "127.0.0.1", "--port", str(s.PORT), "--log-level", "warning"],
                                cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                               preexec_fn=pin_on_exec(stack.placement.others if stack.placement else None))
+                               preexec_fn=pin_on_exec(stack.other_cpus))
         api_url = f"http://127.0.0.1:{s.PORT}"
         deadline = time.monotonic() + 60
         while not is_up(api_url):

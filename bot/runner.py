@@ -115,10 +115,19 @@ def write_endpoints(settings: Settings) -> Path:
 class Stack:
     settings: Settings
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
-    placement: Placement | None = None
+    placement: Placement | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.placement = plan(self.settings.CPU_PLACEMENT)
+
+    @property
+    def rasa_cpus(self) -> frozenset[int] | None:
+        return self.placement.rasa if self.placement else None
+
+    @property
+    def other_cpus(self) -> frozenset[int] | None:
+        """Where the action server and the API run (None: wherever the scheduler likes)."""
+        return self.placement.others if self.placement else None
 
     def _spawn(self, name: str, cmd: list[str], env: dict[str, str] | None = None,
                cpus: frozenset[int] | None = None) -> None:
@@ -138,15 +147,14 @@ class Stack:
                     # The action server shares 2 cores with Rasa: one torch thread avoids thrashing.
                     "EMBEDDING_THREADS": str(s.EMBEDDING_THREADS or 1)})
         say(f"==> 启动动作服务（127.0.0.1:{s.ACTIONS_PORT}）与 Rasa（127.0.0.1:{rasa_port}）…")
-        rasa_cpus, other_cpus = (self.placement.rasa, self.placement.others) if self.placement else (None, None)
         if self.placement:
-            say(f"    Rasa 使用 CPU {sorted(rasa_cpus)}，动作服务与 API 使用 CPU {sorted(other_cpus)}"
+            say(f"    Rasa 使用 CPU {sorted(self.rasa_cpus)}，动作服务与 API 使用 CPU {sorted(self.other_cpus)}"
                 "（CPU_PLACEMENT=false 可关闭）")
         self._spawn("actions", [str(PYTHON), "-m", "actions.server", "--port", str(s.ACTIONS_PORT)], env,
-                    cpus=other_cpus)
+                    cpus=self.other_cpus)
         self._spawn("rasa", [str(RASA_BIN), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(rasa_port),
                              "-m", str(rasa_model_path(s)), "--endpoints", str(write_endpoints(s))], rasa_serving_env(),
-                    cpus=rasa_cpus)
+                    cpus=self.rasa_cpus)
 
     def wait_ready(self, timeout: float = 240.0, say=print) -> None:
         s = self.settings

@@ -138,9 +138,9 @@ class WeChatConnector:
         logger.info("wechat.message.received", extra={"user": user, "kind": inbound.kind, "attempt": attempt})
         parts = await self._wait_result(key, arrival + self.config.reply_budget)
         if parts is not None:
-            return await self._deliver_passive(key, inbound, envelope, parts)
+            return await self._deliver_passive(key, inbound, envelope, parts, user)
         if attempt >= self.config.callback_attempts:
-            return await self._hand_off(key, inbound, envelope, "last_attempt")
+            return await self._hand_off(key, inbound, envelope, user, "last_attempt")
         if await self.state.get(f"{key}:delivery") is not None:
             return Reply()
         # Hold the request past WeChat's timeout: it gives up on this attempt and retries.
@@ -148,7 +148,7 @@ class WeChatConnector:
             self.stats["held"] += 1
             return Reply()
         # WeChat is still waiting beyond its documented timeout; this reply will reach it and end its retries.
-        return await self._hand_off(key, inbound, envelope, "still_connected")
+        return await self._hand_off(key, inbound, envelope, user, "still_connected")
 
     def _plan(self, inbound: Inbound) -> str:
         if inbound.kind == "event":
@@ -235,12 +235,12 @@ class WeChatConnector:
                 return None
             await asyncio.sleep(min(0.05, max(0.0, deadline - loop.time())))
 
-    async def _deliver_passive(self, key: str, inbound: Inbound, envelope: Envelope, parts: list[str]) -> Reply:
+    async def _deliver_passive(self, key: str, inbound: Inbound, envelope: Envelope, parts: list[str],
+                               user: str) -> Reply:
         if not await self.state.claim(f"{key}:delivery", "passive", self.config.dedup_ttl):
             return Reply()  # answered already (by an earlier attempt or the customer-service API)
         if not parts:
             return Reply()
-        user = self._conversations().user_hash(inbound.openid, NAMESPACE)
         reply = self._passive(inbound, envelope, parts[0])
         if len(parts) > 1:
             async def rest() -> None:
@@ -254,9 +254,8 @@ class WeChatConnector:
                         content=content.replace("]]>", "]] >")).render()  # CDATA cannot hold "]]>"
         return Reply(self.callback.seal(xml, envelope), "application/xml")
 
-    async def _hand_off(self, key: str, inbound: Inbound, envelope: Envelope, why: str) -> Reply:
+    async def _hand_off(self, key: str, inbound: Inbound, envelope: Envelope, user: str, why: str) -> Reply:
         """Not ready in time on WeChat's last attempt: reply now, answer through the API when ready."""
-        user = self._conversations().user_hash(inbound.openid, NAMESPACE)
         if self.cs is None:
             if await self.state.claim(f"{key}:delivery", "late", self.config.dedup_ttl):
                 logger.warning("wechat.answer.late", extra={"user": user, "why": why})
