@@ -192,6 +192,20 @@ class FakeWeChat:
 LABEL = re.compile(r"^（(\d+)/(\d+)）")
 
 
+def first_part(deliveries: list[Delivery]) -> Delivery | None:
+    """The answer's opening message: part 1 of a split answer, or the single message.
+
+    The fake records a passive reply when the pusher has read it, which can be after the
+    server's follow-up customer-service parts reached the fake's API; so the order of
+    ``FakeWeChat.to`` is arrival order at the fake, not the order WeChat would show.
+    """
+    for d in deliveries:
+        m = LABEL.match(d.content)
+        if m is None or m.group(1) == "1":
+            return d
+    return None
+
+
 def exactly_once(deliveries: list[Delivery]) -> bool:
     """One answer, each of its parts delivered once: a single message, or parts 1..n once each."""
     if not deliveries:
