@@ -220,6 +220,18 @@ def exactly_once(deliveries: list[Delivery]) -> bool:
     return len(n) == 1 and seen == list(range(1, n.pop() + 1))
 
 
+async def settle(fake: FakeWeChat, users: list[str], timeout: float = 60.0, grace: float = 1.5) -> None:
+    """Wait until every user has a complete answer, then ``grace`` seconds longer for any duplicate to show.
+
+    Polling instead of a fixed sleep: on a loaded CI machine a delivery may take longer than the protocol's
+    own timings, and a test must not fail for that alone.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not all(exactly_once(fake.to(u)) for u in users):
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(grace)
+
+
 # -- WeChat's side of the callback ---------------------------------------------------------------
 
 

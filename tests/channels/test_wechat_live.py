@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 import httpx
 import pytest
@@ -28,6 +27,7 @@ from tests.channels.fake_wechat import (
     new_aes_key,
     new_openid,
     running_app,
+    settle,
     text_xml,
     wechat_settings,
 )
@@ -50,14 +50,6 @@ def pusher(url, fake, **kw) -> Pusher:
     kw.setdefault("timeout", 1.0)
     kw.setdefault("retry_gap", 0.2)
     return Pusher(url, TOKEN, APP_ID, fake, **kw)
-
-
-async def settle(fake: FakeWeChat, users: list[str], timeout: float = 60.0) -> None:
-    """Wait until every user has a complete answer, then a little longer for any duplicate to show."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not all(exactly_once(fake.to(u)) for u in users):
-        await asyncio.sleep(0.2)
-    await asyncio.sleep(1.5)
 
 
 def received(fake: FakeWeChat, openid: str) -> str:

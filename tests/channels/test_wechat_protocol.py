@@ -30,6 +30,7 @@ from tests.channels.fake_wechat import (
     new_aes_key,
     new_openid,
     running_app,
+    settle,
     sha1_sign,
     text_xml,
     wechat_settings,
@@ -217,7 +218,7 @@ async def test_long_answer_is_split_and_each_part_delivered_once(plain, fake):
     url, _ = plain
     openid = new_openid()
     result = await pusher(url, fake).push(text_xml(openid, "长答案请求", msg_id()), openid)
-    await asyncio.sleep(1.0)
+    await settle(fake, [openid], grace=0.5)
     got = fake.to(openid)
     assert result.passive.startswith("（1/") and first_part(got).via == "passive"
     assert all(d.via == "cs" for d in got if d is not first_part(got)) and len(got) > 1
@@ -248,7 +249,7 @@ async def test_finished_between_retries_answers_the_retry_passively(plain, fake)
     openid = new_openid()
     result = await pusher(url, fake).push(text_xml(openid, "稍慢的问题", msg_id()), openid)
     assert result.statuses == ["timeout", 200] and result.passive
-    await asyncio.sleep(0.5)
+    await settle(fake, [openid], grace=0.5)
     assert [d.via for d in fake.to(openid)] == ["passive"]
 
 
@@ -257,7 +258,7 @@ async def test_slow_answer_goes_once_through_customer_service_after_the_retries(
     openid, before = new_openid(), app.state.store.count_turns("wechat")
     result = await pusher(url, fake).push(text_xml(openid, "慢问题", msg_id()), openid)
     assert result.statuses == ["timeout", "timeout", 200] and result.passive is None and not result.error_notice
-    await asyncio.sleep(1.5)
+    await settle(fake, [openid])
     got = fake.to(openid)
     assert [d.via for d in got] == ["cs"] and "慢问题" in got[0].content
     assert app.state.store.count_turns("wechat") == before + 1
@@ -271,7 +272,7 @@ async def test_token_refused_mid_way_is_refreshed_and_delivered_once(plain, fake
     fake.revoke_all()  # the cached token dies while the answer is being prepared
     errors = fake.token_errors_returned
     await task
-    await asyncio.sleep(2.0)
+    await settle(fake, [openid])
     assert [d.via for d in fake.to(openid)] == ["cs"] and fake.token_errors_returned == errors + 1
 
 
@@ -280,7 +281,7 @@ async def test_when_wechat_stops_retrying_the_safety_net_sends_it(plain, fake):
     openid = new_openid()
     result = await pusher(url, fake, retries=0).push(text_xml(openid, "很慢的问题", msg_id()), openid)
     assert result.statuses == ["timeout"]
-    await asyncio.sleep(3.5)  # 3 attempts x 1 s + 1 s after the first attempt
+    await settle(fake, [openid])  # sent 3 attempts x 1 s + 1 s after the first attempt
     assert [d.via for d in fake.to(openid)] == ["cs"]
 
 
@@ -291,7 +292,7 @@ async def test_wechat_waiting_longer_than_configured_still_gets_one_answer(plain
     # still connected when the hold ends, so it is answered "success" and the answer goes by the API.
     result = await pusher(url, fake, timeout=3.0).push(text_xml(openid, "慢问题·长等待", msg_id()), openid)
     assert result.statuses == [200] and result.passive is None
-    await asyncio.sleep(2.0)
+    await settle(fake, [openid])
     assert [d.via for d in fake.to(openid)] == ["cs"]
 
 
@@ -313,7 +314,7 @@ async def test_concurrent_duplicates_of_a_slow_message(plain, fake):
     xml = text_xml(openid, "很慢的并发重复", msg_id())
     p = pusher(url, fake)
     await asyncio.gather(*(p.push(xml, openid) for _ in range(4)))
-    await asyncio.sleep(2.5)
+    await settle(fake, [openid])
     assert exactly_once(fake.to(openid)) and app.state.store.count_turns("wechat") == before + 1
 
 
@@ -324,7 +325,7 @@ async def test_twenty_concurrent_messages_each_answered_exactly_once(plain, fake
     p = pusher(url, fake)
     async with httpx.AsyncClient() as client:
         await asyncio.gather(*(p.push(text_xml(u, t, msg_id()), u, client) for u, t in zip(users, texts, strict=True)))
-    await asyncio.sleep(4.5)
+    await settle(fake, users)
     once = sum(exactly_once(fake.to(u)) for u in users)
     print(f"\nstand-in assistant: {once}/{len(users)} messages answered exactly once")
     assert once == len(users)
