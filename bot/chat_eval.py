@@ -69,11 +69,19 @@ def _p(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
 
 
-def bench_chat(api: str, rasa: str, texts: list[str], levels: list[int], per_level: int) -> dict:
-    """Latency and throughput of /api/ask, /api/chat and a bare Rasa utter_ round trip, interleaved."""
-    def bodies(target: str, n: int) -> list[dict]:
+def bench_chat(api: str, rasa: str, texts: list[str], levels: list[int], per_level: int,
+               rounds: int = 4) -> dict:
+    """Latency and throughput of /api/ask, /api/chat and a bare Rasa utter_ round trip.
+
+    The three targets are interleaved: each concurrency level runs ``rounds`` rounds, and
+    each round gives every target ``per_level / rounds`` requests, in an order that rotates
+    from round to round. A VM whose speed drifts by ±10-25 % over a minute (as here) then
+    slows all three alike, and the ratio compares like with like. Throughput is a target's
+    requests divided by the time its rounds took; latencies are pooled over the rounds.
+    """
+    def bodies(target: str, n: int, start: int = 0) -> list[dict]:
         out = []
-        for i in range(n):
+        for i in range(start, start + n):
             text = texts[i % len(texts)]
             if target == "ask":
                 out.append({"text": text})
@@ -84,15 +92,27 @@ def bench_chat(api: str, rasa: str, texts: list[str], levels: list[int], per_lev
         return out
 
     urls = {"ask": f"{api}/api/ask", "chat": f"{api}/api/chat", "bare_rasa": f"{rasa}/webhooks/rest/webhook"}
-    for target in urls:  # warm-up
+    targets = list(urls)
+    for target in targets:  # warm-up
         asyncio.run(_load(urls[target], bodies(target, 8), 2))
+    rounds = max(1, min(rounds, per_level))
     rows = []
     for clients in levels:
-        for target, url in urls.items():
-            lat, thr = asyncio.run(_load(url, bodies(target, per_level), clients))
-            rows.append({"target": target, "clients": clients, "n": len(lat),
-                         "p50_ms": statistics.median(lat), "p95_ms": _p(lat, 0.95), "throughput": thr})
+        lat: dict[str, list[float]] = {t: [] for t in targets}
+        spent = dict.fromkeys(targets, 0.0)
+        done = dict.fromkeys(targets, 0)
+        for r in range(rounds):
+            n = per_level // rounds + (1 if r < per_level % rounds else 0)
+            for target in targets[r % len(targets):] + targets[:r % len(targets)]:
+                got, thr = asyncio.run(_load(urls[target], bodies(target, n, done[target]), clients))
+                lat[target] += got
+                spent[target] += n / thr
+                done[target] += n
+        for target in targets:
+            rows.append({"target": target, "clients": clients, "n": len(lat[target]),
+                         "p50_ms": statistics.median(lat[target]), "p95_ms": _p(lat[target], 0.95),
+                         "throughput": done[target] / spent[target]})
     top = max(levels)
     sat = {r["target"]: r["throughput"] for r in rows if r["clients"] == top}
     ratios = {t: sat[t] / sat["bare_rasa"] for t in ("ask", "chat") if sat.get("bare_rasa")}
-    return {"rows": rows, "ratios": ratios}
+    return {"rows": rows, "ratios": ratios, "rounds": rounds}
