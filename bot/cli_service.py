@@ -120,16 +120,10 @@ def cmd_eval_nlu(args: argparse.Namespace) -> int:
 def cmd_bench_chat(args: argparse.Namespace) -> int:
     from .chat_eval import bench_chat, load_routes_dev
     from .harness import running_service
-    from .placement import pin_this_process, plan
     from .settings import get_settings
 
     texts = [i["text"] for i in load_routes_dev(ROUTES_DEV)]
-    settings = get_settings()
-    with running_service(settings, args.url, say=_say) as (api, rasa, _settings):
-        # The load generator stays off Rasa's CPU (the one it measures), as the API and the actions do;
-        # pinned only now, so that a stack started above keeps its own placement.
-        placement = plan(settings.CPU_PLACEMENT)
-        pin_this_process(placement.others if placement else None)
+    with running_service(get_settings(), args.url, say=_say) as (api, rasa, _settings):
         result = bench_chat(api, rasa, texts, [int(c) for c in args.concurrency.split(",")], args.requests,
                             rounds=args.rounds)
     if args.json:
