@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from bot.services import Services, services
 from bot.settings import Settings, get_settings
 from knowledge.embedding_cache import EmbeddingCache
+from knowledge.errors import QueryError
 from knowledge.index import make_tokenizer
+from knowledge.textnorm import normalize_query
 from knowledge.triage import RouteClassifier
 
 logger = logging.getLogger(__name__)
@@ -32,6 +34,26 @@ class Runtime:
     def warm_up(self) -> None:
         self.retriever.warm_up()
         self.classifier.classify("公司拖欠工资")
+
+    def prefetch(self, text: str) -> bool:
+        """Embeds a user's text as a query before any action asks for it.
+
+        The API sends the text here at the moment it sends it to Rasa, so the embedding (most
+        of an action's time) runs on this process's CPU while Rasa parses the message and
+        predicts on its own; the action then finds the vector in the embedder's query cache.
+        The same normalisation as ``classify`` and ``search``, so the cache key is the same.
+        False when there is nothing to gain: an embedder without a query cache, or text that
+        no action would embed.
+        """
+        embedder = self.svc.embedder
+        if not getattr(embedder, "caches_queries", False):
+            return False
+        try:
+            query = normalize_query(text)
+        except QueryError:
+            return False
+        embedder.embed_queries([query])
+        return True
 
 
 @functools.lru_cache(maxsize=1)

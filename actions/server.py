@@ -8,8 +8,39 @@ knowledge base up, then serves rasa-sdk's own app in one process on loopback.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import warnings
+
+MAX_PREFETCH_BODY = 64 * 1024
+
+
+def add_prefetch_route(app, rt) -> None:
+    """``POST /prefetch {"text": ...}``: embed a query ahead of its action (see ``Runtime.prefetch``).
+
+    Loopback only, like the rest of this server; the API calls it and never waits for it.
+    The text is the masked text the API also sends to Rasa, and it is not logged.
+    """
+    from sanic import response
+
+    async def prefetch(request):
+        if len(request.body or b"") > MAX_PREFETCH_BODY:
+            return response.json({"error": "request body too large"}, status=413)
+        try:
+            body = json.loads(request.body or b"")
+        except ValueError:
+            return response.json({"error": "body must be JSON"}, status=400)
+        text = body.get("text") if isinstance(body, dict) else None
+        if not isinstance(text, str):
+            return response.json({"error": "text must be a string"}, status=400)
+        try:
+            done = rt.prefetch(text)
+        except Exception:  # an optimisation only: the action computes the vector itself
+            logging.getLogger(__name__).exception("actions.prefetch.failed")
+            done = False
+        return response.json({"prefetched": done})
+
+    app.add_route(prefetch, "/prefetch", methods=["POST"])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -22,13 +53,15 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     from .runtime import runtime
 
-    runtime().warm_up()
+    rt = runtime()
+    rt.warm_up()
     from rasa_sdk.endpoint import create_app
     from rasa_sdk.executor import ActionExecutor
 
     executor = ActionExecutor()
     executor.register_package("actions")
     app = create_app(executor, cors_origins=None)
+    add_prefetch_route(app, rt)
     # One process: the model and index are loaded once, above, and never forked or re-spawned.
     app.run(host=args.host, port=args.port, single_process=True, access_log=False, motd=False)
 

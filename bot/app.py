@@ -20,6 +20,7 @@ from knowledge.routes import load_route_ids
 
 from .api import api_router
 from .conversation import Conversations
+from .prefetch import QueryPrefetcher
 from .rasa_client import RasaClient, RasaUnavailable
 from .settings import Settings, get_settings
 from .store import Store
@@ -83,14 +84,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                      max_inflight=settings.RASA_MAX_INFLIGHT)
         route_ids = set(load_route_ids())
         app.state.store = Store.from_settings(settings)
+        app.state.prefetch = (QueryPrefetcher(f"http://127.0.0.1:{settings.ACTIONS_PORT}")
+                              if settings.QUERY_PREFETCH else None)
         app.state.conversations = Conversations(app.state.rasa, settings.SECRET_KEY,
-                                                load_channels(route_ids=route_ids), app.state.store)
+                                                load_channels(route_ids=route_ids), app.state.store,
+                                                prefetch=app.state.prefetch)
         app.state.readiness = Readiness(settings)
         app.state.wechat = WeChatConnector.from_settings(settings, lambda: app.state.conversations)
         yield
         if app.state.wechat is not None:
             await app.state.wechat.close()
         await app.state.rasa.close()
+        if app.state.prefetch is not None:
+            await app.state.prefetch.close()
         await app.state.readiness.close()
         app.state.store.close()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,8 +58,10 @@ class Turn:
 
 
 class Conversations:
-    def __init__(self, rasa: RasaClient, secret_key: str, channels: dict, store: Store | None = None) -> None:
+    def __init__(self, rasa: RasaClient, secret_key: str, channels: dict, store: Store | None = None,
+                 prefetch: Callable[[str], None] | None = None) -> None:
         self.rasa, self.secret_key, self.channels, self.store = rasa, secret_key, channels, store
+        self.prefetch = prefetch  # called with the masked text as it goes to Rasa (bot/prefetch.py)
 
     def user_hash(self, sender: str, namespace: str = "web") -> str:
         return hash_user_id(sender, self.secret_key, namespace)
@@ -70,6 +73,8 @@ class Conversations:
         masked = mask_pii(to_simplified(text))
         hashed = self.user_hash(sender, namespace)
         meta = {k: v for k, v in (metadata or {}).items() if k in ("region", "channel", "locale")}
+        if self.prefetch is not None:
+            self.prefetch(masked)
         raw = await self.rasa.send(hashed, masked, meta)
         turn = Turn(ref=ref or uuid.uuid4().hex)
         for m in raw:

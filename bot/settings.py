@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # With two or more CPUs, Rasa gets one of its own and the action server and the API the rest
     # (bot/placement.py). Off: the scheduler places everything.
     CPU_PLACEMENT: bool = True
+    # The action server embeds each user text while Rasa is still parsing it (bot/prefetch.py);
+    # off: the action embeds it when it runs, after Rasa.
+    QUERY_PREFETCH: bool = True
 
     # Storage: SQLite by default; PostgreSQL through DATABASE_URL, Redis for locks/dedup across hosts
     DATABASE_URL: str | None = None

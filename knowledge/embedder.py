@@ -156,9 +156,13 @@ class SentenceTransformerEmbedder:
             return self._one_query(texts[0])[None, :]
         return self._encode(texts, "query")
 
-    # Small on purpose: it saves the second embedding of the same text within one turn (retrieval and
-    # triage), and repeated quick-reply texts; it is not a response cache.
-    @functools.lru_cache(maxsize=16)  # noqa: B019 - one embedder per model for the process's life
+    # Query vectors only (1.5 KB each), never answers. It saves the second embedding of the same text
+    # within one turn (retrieval and triage), repeated quick-reply texts, and holds vectors computed
+    # ahead of their action (the API's prefetch, see actions.runtime.Runtime.prefetch) long enough
+    # for the action to find them even with many conversations in flight.
+    caches_queries = True
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019 - one embedder per model for the process's life
     def _one_query(self, text: str) -> np.ndarray:
         vec = self._forward_one(text, "query")
         vec.setflags(write=False)

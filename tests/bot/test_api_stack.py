@@ -72,3 +72,22 @@ def test_personal_information_is_masked_before_the_dialogue(api):
 
 def test_readyz(api):
     assert api.get("/readyz").json()["ready"] is True
+
+
+def test_action_server_prefetch_endpoint(live_service):
+    actions = f"http://127.0.0.1:{live_service['settings'].ACTIONS_PORT}"
+    with httpx.Client(base_url=actions, timeout=30) as client:
+        assert client.post("/prefetch", json={"text": "公司拖欠我三个月工资"}).json() == {"prefetched": True}
+        assert client.post("/prefetch", json={"text": "？？？"}).json() == {"prefetched": False}  # nothing to embed
+        for bad in (b"{not json", b'{"text": 5}', b"[]", b"\xff\xfe"):
+            resp = client.post("/prefetch", content=bad, headers={"Content-Type": "application/json"})
+            assert resp.status_code == 400 and "error" in resp.json()
+        assert client.post("/prefetch", content=b'{"text": "' + b"a" * 70_000 + b'"}').status_code == 413
+        assert client.get("/health").status_code == 200  # still serving
+
+
+def test_a_prefetched_question_gets_the_same_answer(api):
+    question = "单位不给我交社保，我该找谁"
+    first = api.post("/api/ask", json={"text": question}).json()
+    again = api.post("/api/ask", json={"text": question}).json()  # its vector now comes from the query cache
+    assert [r["id"] for r in first["routes"]] == [r["id"] for r in again["routes"]] and first["routes"]

@@ -1,0 +1,77 @@
+"""The API's query prefetch: sent with the masked text, never in the answer's way."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from bot.conversation import Conversations
+from bot.prefetch import QueryPrefetcher
+from tests.bot.test_conversation import ANSWER, RecordingRasa
+
+
+@pytest.fixture()
+def actions():
+    got: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's name)
+            got.append({"path": self.path, "body": json.loads(self.rfile.read(int(self.headers["Content-Length"])))})
+            out = b'{"prefetched": true}'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_port}", got
+    httpd.shutdown()
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_the_turn_prefetches_the_masked_text_before_rasa_gets_it(actions):
+    url, got = actions
+    prefetch = QueryPrefetcher(url)
+    order: list[str] = []
+
+    class Rasa(RecordingRasa):
+        async def send(self, sender, text, metadata=None):
+            order.append("rasa")
+            return await super().send(sender, text, metadata)
+
+    def spy(text: str) -> None:
+        order.append("prefetch")
+        prefetch(text)
+
+    conv = Conversations(Rasa(ANSWER), "k", {}, prefetch=spy)
+    turn = await conv.turn("u", "公司欠薪，我手机13912345678")
+    await prefetch.close()
+    assert order == ["prefetch", "rasa"] and turn.texts == ["可以申请复查。"]
+    assert got == [{"path": "/prefetch", "body": {"text": "公司欠薪，我手机[手机号]"}}]
+
+
+async def test_an_unreachable_action_server_costs_nothing():
+    prefetch = QueryPrefetcher(f"http://127.0.0.1:{closed_port()}", timeout=1.0)
+    conv = Conversations(RecordingRasa(ANSWER), "k", {}, prefetch=prefetch)
+    turn = await conv.turn("u", "复查怎么申请")
+    await prefetch.close()   # the failed prefetch ended quietly
+    assert turn.texts == ["可以申请复查。"]
+
+
+async def test_without_prefetch_the_turn_is_unchanged():
+    rasa = RecordingRasa(ANSWER)
+    turn = await Conversations(rasa, "k", {}).turn("u", "复查怎么申请")
+    assert turn.texts == ["可以申请复查。"] and rasa.sent[0][1] == "复查怎么申请"
