@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -27,9 +28,14 @@ class RasaClient:
     async def close(self) -> None:
         await self._client.aclose()
 
-    async def _post(self, path: str, payload: dict[str, Any]) -> Any:
-        """At most ``max_inflight`` requests at Rasa; asyncio's semaphore wakes waiters in arrival order."""
+    async def _post(self, path: str, payload: dict[str, Any], on_admit: Callable[[], None] | None = None) -> Any:
+        """At most ``max_inflight`` requests at Rasa; asyncio's semaphore wakes waiters in arrival order.
+
+        ``on_admit`` is called when the request is let through to Rasa (at once without a gate).
+        """
         if self._gate is None:
+            if on_admit is not None:
+                on_admit()
             return await self._post_now(path, payload)
         try:
             async with asyncio.timeout(self.timeout):   # waiting for a turn counts against the same budget
@@ -38,6 +44,8 @@ class RasaClient:
             logger.warning("rasa.busy", extra={"waited_s": self.timeout})
             raise RasaUnavailable("too many turns waiting for Rasa") from None
         try:
+            if on_admit is not None:
+                on_admit()
             return await self._post_now(path, payload)
         finally:
             self._gate.release()
@@ -53,10 +61,11 @@ class RasaClient:
         resp.raise_for_status()
         return resp.json()
 
-    async def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    async def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None,
+                   on_admit: Callable[[], None] | None = None) -> list[dict[str, Any]]:
         """One turn through the REST channel: the bot's messages, in order."""
         return await self._post("/webhooks/rest/webhook",
-                                {"sender": sender, "message": text, "metadata": metadata or {}})
+                                {"sender": sender, "message": text, "metadata": metadata or {}}, on_admit)
 
     async def parse(self, text: str) -> dict[str, Any]:
         return await self._post("/model/parse", {"text": text})

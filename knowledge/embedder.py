@@ -157,12 +157,14 @@ class SentenceTransformerEmbedder:
         return self._encode(texts, "query")
 
     # Query vectors only (1.5 KB each), never answers. It saves the second embedding of the same text
-    # within one turn (retrieval and triage), repeated quick-reply texts, and holds vectors computed
-    # ahead of their action (the API's prefetch, see actions.runtime.Runtime.prefetch) long enough
-    # for the action to find them even with many conversations in flight.
+    # within one turn (retrieval and triage), repeated quick-reply texts, and holds a vector computed
+    # ahead of its action (the API's prefetch, see actions.runtime.Runtime.prefetch) for the ~0.1 s
+    # until the action asks: the API prefetches only turns it has let through to Rasa (at most
+    # RASA_MAX_INFLIGHT at a time), so a few dozen entries are plenty. Kept small on purpose: it is
+    # not a response cache, and the chat benchmark's 150 questions are never served from it.
     caches_queries = True
 
-    @functools.lru_cache(maxsize=256)  # noqa: B019 - one embedder per model for the process's life
+    @functools.lru_cache(maxsize=32)  # noqa: B019 - one embedder per model for the process's life
     def _one_query(self, text: str) -> np.ndarray:
         vec = self._forward_one(text, "query")
         vec.setflags(write=False)

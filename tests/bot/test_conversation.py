@@ -11,7 +11,9 @@ class RecordingRasa:
         self.sent: list[tuple[str, str, dict]] = []
         self.reply = reply
 
-    async def send(self, sender, text, metadata=None):
+    async def send(self, sender, text, metadata=None, on_admit=None):
+        if on_admit is not None:
+            on_admit()
         self.sent.append((sender, text, metadata or {}))
         return self.reply
 

@@ -42,15 +42,15 @@ def closed_port() -> int:
         return s.getsockname()[1]
 
 
-async def test_the_turn_prefetches_the_masked_text_before_rasa_gets_it(actions):
+async def test_the_turn_prefetches_the_masked_text_when_rasa_takes_it(actions):
     url, got = actions
     prefetch = QueryPrefetcher(url)
     order: list[str] = []
 
     class Rasa(RecordingRasa):
-        async def send(self, sender, text, metadata=None):
-            order.append("rasa")
-            return await super().send(sender, text, metadata)
+        async def send(self, sender, text, metadata=None, on_admit=None):
+            order.append("admitted")
+            return await super().send(sender, text, metadata, on_admit)
 
     def spy(text: str) -> None:
         order.append("prefetch")
@@ -59,7 +59,7 @@ async def test_the_turn_prefetches_the_masked_text_before_rasa_gets_it(actions):
     conv = Conversations(Rasa(ANSWER), "k", {}, prefetch=spy)
     turn = await conv.turn("u", "公司欠薪，我手机13912345678")
     await prefetch.close()
-    assert order == ["prefetch", "rasa"] and turn.texts == ["可以申请复查。"]
+    assert order == ["admitted", "prefetch"] and turn.texts == ["可以申请复查。"]
     assert got == [{"path": "/prefetch", "body": {"text": "公司欠薪，我手机[手机号]"}}]
 
 

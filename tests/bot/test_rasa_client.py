@@ -55,3 +55,21 @@ async def test_a_turn_that_waits_longer_than_the_timeout_gets_rasa_unavailable_n
         await client.send("b", "hi")
     assert await first == [{"text": "ok"}]   # the turn holding the slot is not disturbed
     await client.close()
+
+
+async def test_on_admit_runs_when_the_turn_is_let_through_not_while_it_waits():
+    rasa = SlowRasa(0.05)
+    client = RasaClient("http://rasa", max_inflight=1, transport=httpx.MockTransport(rasa))
+    admitted: list[tuple[str, int]] = []
+    first = asyncio.create_task(client.send("a", "hi", on_admit=lambda: admitted.append(("a", rasa.inflight))))
+    await asyncio.sleep(0.01)
+    second = asyncio.create_task(client.send("b", "hi", on_admit=lambda: admitted.append(("b", rasa.inflight))))
+    await asyncio.sleep(0.02)
+    assert admitted == [("a", 0)]             # b is still waiting for a's slot
+    await asyncio.gather(first, second)
+    assert admitted == [("a", 0), ("b", 0)]   # b was admitted once a had left Rasa
+    ungated = RasaClient("http://rasa", max_inflight=0, transport=httpx.MockTransport(rasa))
+    await ungated.send("c", "hi", on_admit=lambda: admitted.append(("c", rasa.inflight)))
+    assert admitted[-1] == ("c", 0)
+    await client.close()
+    await ungated.close()
