@@ -59,9 +59,10 @@ class Turn:
 
 class Conversations:
     def __init__(self, rasa: RasaClient, secret_key: str, channels: dict, store: Store | None = None,
-                 prefetch: Callable[[str], None] | None = None) -> None:
+                 prefetch: Callable[[str], None] | None = None, prefetch_below: int = 2) -> None:
         self.rasa, self.secret_key, self.channels, self.store = rasa, secret_key, channels, store
         self.prefetch = prefetch  # called with the masked text as it goes to Rasa (bot/prefetch.py)
+        self.prefetch_below = prefetch_below
 
     def user_hash(self, sender: str, namespace: str = "web") -> str:
         return hash_user_id(sender, self.secret_key, namespace)
@@ -75,9 +76,8 @@ class Conversations:
         meta = {k: v for k, v in (metadata or {}).items() if k in ("region", "channel", "locale")}
         if self.prefetch is None:
             raw = await self.rasa.send(hashed, masked, meta)
-        else:  # when the turn is let through to Rasa, not while it waits: the vector is used within ~0.1 s
-            prefetch = self.prefetch
-            raw = await self.rasa.send(hashed, masked, meta, on_admit=lambda: prefetch(masked))
+        else:
+            raw = await self.rasa.send(hashed, masked, meta, on_admit=lambda: self._maybe_prefetch(masked))
         turn = Turn(ref=ref or uuid.uuid4().hex)
         for m in raw:
             custom = m.get("custom")
@@ -107,6 +107,16 @@ class Conversations:
         if self.store is not None:
             turn.recorded = await self._record(turn, namespace, hashed, masked, channel_ref=ref)
         return turn
+
+    def _maybe_prefetch(self, masked: str) -> None:
+        """Called as the turn is let through to Rasa (not while it queues), so the vector is used soon.
+
+        Speculative work pays only on a CPU with room to spare: with more than
+        ``prefetch_below`` turns at Rasa the action server is busy with their actions, a
+        prefetch would only delay them, and the turn waits for Rasa anyway, so it is skipped.
+        """
+        if self.prefetch is not None and getattr(self.rasa, "inflight", 0) <= self.prefetch_below:
+            self.prefetch(masked)
 
     async def _record(self, turn: Turn, channel: str, user_hash: str, masked: str, channel_ref: str | None) -> bool:
         kinds = [p.get("kind") for p in turn.payloads if p.get("kind")]

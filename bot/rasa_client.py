@@ -22,6 +22,7 @@ class RasaClient:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self._gate = asyncio.Semaphore(max_inflight) if max_inflight else None
+        self.inflight = 0  # turns at Rasa now (let through, not yet answered)
         self._client = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, transport=transport,
                                          limits=httpx.Limits(max_connections=64, max_keepalive_connections=32))
 
@@ -31,23 +32,30 @@ class RasaClient:
     async def _post(self, path: str, payload: dict[str, Any], on_admit: Callable[[], None] | None = None) -> Any:
         """At most ``max_inflight`` requests at Rasa; asyncio's semaphore wakes waiters in arrival order.
 
-        ``on_admit`` is called when the request is let through to Rasa (at once without a gate).
+        ``on_admit`` is called when the request is let through to Rasa (at once without a gate);
+        ``inflight`` then already counts it.
         """
         if self._gate is None:
-            if on_admit is not None:
-                on_admit()
-            return await self._post_now(path, payload)
+            self.inflight += 1
+            try:
+                if on_admit is not None:
+                    on_admit()
+                return await self._post_now(path, payload)
+            finally:
+                self.inflight -= 1
         try:
             async with asyncio.timeout(self.timeout):   # waiting for a turn counts against the same budget
                 await self._gate.acquire()
         except TimeoutError:
             logger.warning("rasa.busy", extra={"waited_s": self.timeout})
             raise RasaUnavailable("too many turns waiting for Rasa") from None
+        self.inflight += 1
         try:
             if on_admit is not None:
                 on_admit()
             return await self._post_now(path, payload)
         finally:
+            self.inflight -= 1
             self._gate.release()
 
     async def _post_now(self, path: str, payload: dict[str, Any]) -> Any:

@@ -51,9 +51,11 @@ class Settings(BaseSettings):
     # With two or more CPUs, Rasa gets one of its own and the action server and the API the rest
     # (bot/placement.py). Off: the scheduler places everything.
     CPU_PLACEMENT: bool = True
-    # The action server embeds each user text while Rasa is still parsing it (bot/prefetch.py);
+    # The action server embeds each user text while Rasa is still parsing it (bot/prefetch.py), when
+    # at most QUERY_PREFETCH_MAX_INFLIGHT turns are at Rasa (busier, the CPU has no room for it);
     # off: the action embeds it when it runs, after Rasa.
     QUERY_PREFETCH: bool = True
+    QUERY_PREFETCH_MAX_INFLIGHT: int = Field(2, ge=1, le=256)
 
     # Storage: SQLite by default; PostgreSQL through DATABASE_URL, Redis for locks/dedup across hosts
     DATABASE_URL: str | None = None

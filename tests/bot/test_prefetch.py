@@ -75,3 +75,14 @@ async def test_without_prefetch_the_turn_is_unchanged():
     rasa = RecordingRasa(ANSWER)
     turn = await Conversations(rasa, "k", {}).turn("u", "复查怎么申请")
     assert turn.texts == ["可以申请复查。"] and rasa.sent[0][1] == "复查怎么申请"
+
+
+async def test_no_prefetch_while_rasa_is_busy():
+    sent: list[str] = []
+    rasa = RecordingRasa(ANSWER)
+    conv = Conversations(rasa, "k", {}, prefetch=sent.append, prefetch_below=2)
+    rasa.inflight = 2                 # this turn and one more: room to spare
+    await conv.turn("u", "公司欠薪怎么办")
+    rasa.inflight = 3                 # saturated: the actions of the others come first
+    await conv.turn("u", "单位不交社保")
+    assert sent == ["公司欠薪怎么办"]

@@ -65,9 +65,9 @@ async def test_on_admit_runs_when_the_turn_is_let_through_not_while_it_waits():
     await asyncio.sleep(0.01)
     second = asyncio.create_task(client.send("b", "hi", on_admit=lambda: admitted.append(("b", rasa.inflight))))
     await asyncio.sleep(0.02)
-    assert admitted == [("a", 0)]             # b is still waiting for a's slot
+    assert admitted == [("a", 0)] and client.inflight == 1   # b is still waiting for a's slot
     await asyncio.gather(first, second)
-    assert admitted == [("a", 0), ("b", 0)]   # b was admitted once a had left Rasa
+    assert admitted == [("a", 0), ("b", 0)] and client.inflight == 0  # b was admitted once a had left Rasa
     ungated = RasaClient("http://rasa", max_inflight=0, transport=httpx.MockTransport(rasa))
     await ungated.send("c", "hi", on_admit=lambda: admitted.append(("c", rasa.inflight)))
     assert admitted[-1] == ("c", 0)
