@@ -35,20 +35,13 @@ class RasaClient:
         ``on_admit`` is called when the request is let through to Rasa (at once without a gate);
         ``inflight`` then already counts it.
         """
-        if self._gate is None:
-            self.inflight += 1
+        if self._gate is not None:
             try:
-                if on_admit is not None:
-                    on_admit()
-                return await self._post_now(path, payload)
-            finally:
-                self.inflight -= 1
-        try:
-            async with asyncio.timeout(self.timeout):   # waiting for a turn counts against the same budget
-                await self._gate.acquire()
-        except TimeoutError:
-            logger.warning("rasa.busy", extra={"waited_s": self.timeout})
-            raise RasaUnavailable("too many turns waiting for Rasa") from None
+                async with asyncio.timeout(self.timeout):   # waiting for a turn counts against the same budget
+                    await self._gate.acquire()
+            except TimeoutError:
+                logger.warning("rasa.busy", extra={"waited_s": self.timeout})
+                raise RasaUnavailable("too many turns waiting for Rasa") from None
         self.inflight += 1
         try:
             if on_admit is not None:
@@ -56,7 +49,8 @@ class RasaClient:
             return await self._post_now(path, payload)
         finally:
             self.inflight -= 1
-            self._gate.release()
+            if self._gate is not None:
+                self._gate.release()
 
     async def _post_now(self, path: str, payload: dict[str, Any]) -> Any:
         try:

@@ -2,42 +2,18 @@
 
 from __future__ import annotations
 
-import json
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
 from bot.chat_eval import bench_chat
+from tests.bot.loopback import json_peer
 
 DELAYS = {"/api/ask": 0.06, "/api/chat": 0.06, "/webhooks/rest/webhook": 0.02}
 
 
 @pytest.fixture()
 def server():
-    seen: list[tuple[str, dict]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 (http.server's name)
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            seen.append((self.path, body))
-            time.sleep(DELAYS[self.path])
-            out = b'{"messages": []}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(out)))
-            self.end_headers()
-            self.wfile.write(out)
-
-        def log_message(self, *args):
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}", seen
-    httpd.shutdown()
+    with json_peer(b'{"messages": []}', DELAYS) as peer:
+        yield peer
 
 
 def test_targets_are_interleaved_in_rotating_rounds(server):

@@ -2,38 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from bot.conversation import Conversations
 from bot.prefetch import QueryPrefetcher
+from tests.bot.loopback import json_peer
 from tests.bot.test_conversation import ANSWER, RecordingRasa
 
 
 @pytest.fixture()
 def actions():
-    got: list[dict] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 (http.server's name)
-            got.append({"path": self.path, "body": json.loads(self.rfile.read(int(self.headers["Content-Length"])))})
-            out = b'{"prefetched": true}'
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(out)))
-            self.end_headers()
-            self.wfile.write(out)
-
-        def log_message(self, *args):
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_port}", got
-    httpd.shutdown()
+    with json_peer(b'{"prefetched": true}') as (url, seen):
+        yield url, seen
 
 
 def closed_port() -> int:
@@ -60,7 +42,7 @@ async def test_the_turn_prefetches_the_masked_text_when_rasa_takes_it(actions):
     turn = await conv.turn("u", "公司欠薪，我手机13912345678")
     await prefetch.close()
     assert order == ["admitted", "prefetch"] and turn.texts == ["可以申请复查。"]
-    assert got == [{"path": "/prefetch", "body": {"text": "公司欠薪，我手机[手机号]"}}]
+    assert got == [("/prefetch", {"text": "公司欠薪，我手机[手机号]"})]
 
 
 async def test_an_unreachable_action_server_costs_nothing():
