@@ -7,6 +7,7 @@ prints the URL, and on Ctrl-C (or SIGTERM) stops every child before exiting.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -14,7 +15,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import httpx
 
@@ -101,8 +102,17 @@ def write_endpoints(settings: Settings) -> Path:
     lines = ["action_endpoint:", f"  url: http://127.0.0.1:{settings.ACTIONS_PORT}/webhook"]
     if settings.REDIS_URL:
         u = urlparse(settings.REDIS_URL)
-        lines += ["lock_store:", "  type: redis", f"  url: {u.hostname}", f"  port: {u.port or 6379}",
-                  f"  db: {(u.path or '/0').lstrip('/') or 0}"]
+        where = [f"  url: {u.hostname}", f"  port: {u.port or 6379}", f"  db: {(u.path or '/0').lstrip('/') or 0}"]
+        if u.password:
+            where.append(f"  password: {json.dumps(unquote(u.password))}")
+        if u.scheme == "rediss":
+            where.append("  use_ssl: true")
+        lines += ["lock_store:", "  type: redis", *where]
+        # Conversations in Redis, each dropped RASA_TRACKER_TTL_SECONDS after its last turn: shared by
+        # every Rasa behind a balancer, and bounded (Rasa's in-memory default keeps every conversation,
+        # every /api/ask included, until Rasa restarts).
+        lines += ["tracker_store:", "  type: redis", *where, "  key_prefix: xinfang",
+                  f"  record_exp: {settings.RASA_TRACKER_TTL_SECONDS}"]
     # One file per action-server port: two stacks on one machine (a test run beside `make run`) must not
     # point each other's Rasa at the wrong action server.
     path = settings.VAR_DIR / f"endpoints-{settings.ACTIONS_PORT}.yml"

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     # Storage: SQLite by default; PostgreSQL through DATABASE_URL, Redis for locks/dedup across hosts
     DATABASE_URL: str | None = None
     REDIS_URL: str | None = None
+    # With REDIS_URL, Rasa keeps conversations in Redis and drops each this long after its last turn
+    # (a session ends after 60 idle minutes, see domain.yml); without it, in Rasa's memory until a restart.
+    RASA_TRACKER_TTL_SECONDS: int = Field(24 * 3600, ge=3600, le=90 * 24 * 3600)
 
     # Keyed hash for user ids in logs and analytics
     SECRET_KEY: str = _DEV_SECRET

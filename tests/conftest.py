@@ -79,3 +79,38 @@ def live_service(tmp_path_factory):
     with running_service(base) as svc:
         yield {"api": svc.api, "rasa": svc.rasa,
                "settings": svc.settings.model_copy(update={"DATABASE_URL": f"sqlite:///{db}"})}
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A real redis-server of the test run's own, on a free loopback port (``make system-deps`` installs it)."""
+    import shutil
+    import subprocess
+    import time
+
+    import redis
+
+    from bot.harness import free_port
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server is not installed: `make system-deps` installs it "
+                    "(or `apt-get install redis-server`); the multi-host tests need a real Redis")
+    port = free_port()
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", str(tmp_path_factory.mktemp("redis"))],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.ConnectionError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"redis-server did not start on port {port}")
+            time.sleep(0.05)
+    yield url
+    proc.terminate()
+    proc.wait(10)

@@ -22,3 +22,27 @@ def test_training_keeps_tensorflow_defaults(monkeypatch):
 def test_an_operators_own_thread_setting_wins(monkeypatch):
     monkeypatch.setenv("TF_INTRA_OP_PARALLELISM_THREADS", "4")
     assert rasa_serving_env()["TF_INTRA_OP_PARALLELISM_THREADS"] == "4"
+
+
+def test_endpoints_put_conversations_and_locks_in_redis_with_an_expiry(tmp_path):
+    import yaml
+
+    from bot.runner import write_endpoints
+    from bot.settings import Settings
+
+    s = Settings(VAR_DIR=tmp_path, REDIS_URL="redis://:p%40ss@10.0.0.7:6390/2", RASA_TRACKER_TTL_SECONDS=7200)
+    ep = yaml.safe_load(write_endpoints(s).read_text("utf-8"))
+    where = {"url": "10.0.0.7", "port": 6390, "db": 2, "password": "p@ss"}
+    assert ep["tracker_store"] == {"type": "redis", **where, "key_prefix": "xinfang", "record_exp": 7200}
+    assert ep["lock_store"] == {"type": "redis", **where}
+    assert ep["action_endpoint"]["url"] == f"http://127.0.0.1:{s.ACTIONS_PORT}/webhook"
+
+
+def test_one_machine_keeps_rasas_in_memory_stores(tmp_path):
+    import yaml
+
+    from bot.runner import write_endpoints
+    from bot.settings import Settings
+
+    ep = yaml.safe_load(write_endpoints(Settings(VAR_DIR=tmp_path, REDIS_URL=None)).read_text("utf-8"))
+    assert set(ep) == {"action_endpoint"}

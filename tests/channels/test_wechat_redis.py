@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import shutil
-import subprocess
-import time
 
 import httpx
 import pytest
@@ -30,34 +27,6 @@ from tests.channels.fake_wechat import (
     text_xml,
     wechat_settings,
 )
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server is not installed: `make system-deps` installs it "
-                    "(or `apt-get install redis-server`); the multi-host WeChat tests need a real Redis")
-    port = free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", str(tmp_path_factory.mktemp("redis"))],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    import redis
-
-    deadline = time.monotonic() + 15
-    while True:
-        try:
-            redis.Redis.from_url(url).ping()
-            break
-        except redis.ConnectionError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"redis-server did not start on port {port}")
-            time.sleep(0.05)
-    yield url
-    proc.terminate()
-    proc.wait(10)
 
 
 @pytest.fixture(params=["memory", "redis"])
