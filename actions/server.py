@@ -12,6 +12,8 @@ import json
 import logging
 import warnings
 
+logger = logging.getLogger(__name__)
+
 MAX_PREFETCH_BODY = 64 * 1024
 
 
@@ -36,7 +38,7 @@ def add_prefetch_route(app, rt) -> None:
         try:
             done = rt.prefetch(text)
         except Exception:  # an optimisation only: the action computes the vector itself
-            logging.getLogger(__name__).exception("actions.prefetch.failed")
+            logger.exception("actions.prefetch.failed")
             done = False
         return response.json({"prefetched": done})
 

@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.conversations = Conversations(app.state.rasa, settings.SECRET_KEY,
                                                 load_channels(route_ids=route_ids), app.state.store,
                                                 prefetch=app.state.prefetch,
-                                                prefetch_below=settings.QUERY_PREFETCH_MAX_INFLIGHT)
+                                                prefetch_max_inflight=settings.QUERY_PREFETCH_MAX_INFLIGHT)
         app.state.readiness = Readiness(settings)
         app.state.wechat = WeChatConnector.from_settings(settings, lambda: app.state.conversations)
         yield

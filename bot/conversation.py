@@ -59,10 +59,10 @@ class Turn:
 
 class Conversations:
     def __init__(self, rasa: RasaClient, secret_key: str, channels: dict, store: Store | None = None,
-                 prefetch: Callable[[str], None] | None = None, prefetch_below: int = 2) -> None:
+                 prefetch: Callable[[str], None] | None = None, prefetch_max_inflight: int = 2) -> None:
         self.rasa, self.secret_key, self.channels, self.store = rasa, secret_key, channels, store
         self.prefetch = prefetch  # called with the masked text as it goes to Rasa (bot/prefetch.py)
-        self.prefetch_below = prefetch_below
+        self.prefetch_max_inflight = prefetch_max_inflight
 
     def user_hash(self, sender: str, namespace: str = "web") -> str:
         return hash_user_id(sender, self.secret_key, namespace)
@@ -77,6 +77,7 @@ class Conversations:
         if self.prefetch is None:
             raw = await self.rasa.send(hashed, masked, meta)
         else:
+            # on_admit only when prefetching: stand-ins for Rasa in the channel tests take no such argument
             raw = await self.rasa.send(hashed, masked, meta, on_admit=lambda: self._maybe_prefetch(masked))
         turn = Turn(ref=ref or uuid.uuid4().hex)
         for m in raw:
@@ -112,10 +113,10 @@ class Conversations:
         """Called as the turn is let through to Rasa (not while it queues), so the vector is used soon.
 
         Speculative work pays only on a CPU with room to spare: with more than
-        ``prefetch_below`` turns at Rasa the action server is busy with their actions, a
+        ``prefetch_max_inflight`` turns at Rasa the action server is busy with their actions, a
         prefetch would only delay them, and the turn waits for Rasa anyway, so it is skipped.
         """
-        if self.prefetch is not None and getattr(self.rasa, "inflight", 0) <= self.prefetch_below:
+        if getattr(self.rasa, "inflight", 0) <= self.prefetch_max_inflight:
             self.prefetch(masked)
 
     async def _record(self, turn: Turn, channel: str, user_hash: str, masked: str, channel_ref: str | None) -> bool:

@@ -62,7 +62,7 @@ async def test_without_prefetch_the_turn_is_unchanged():
 async def test_no_prefetch_while_rasa_is_busy():
     sent: list[str] = []
     rasa = RecordingRasa(ANSWER)
-    conv = Conversations(rasa, "k", {}, prefetch=sent.append, prefetch_below=2)
+    conv = Conversations(rasa, "k", {}, prefetch=sent.append, prefetch_max_inflight=2)
     rasa.inflight = 2                 # this turn and one more: room to spare
     await conv.turn("u", "公司欠薪怎么办")
     rasa.inflight = 3                 # saturated: the actions of the others come first
