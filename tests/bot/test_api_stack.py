@@ -32,9 +32,13 @@ def test_ask_contract(api):
         assert {"id", "law", "article", "text"} == set(c)
 
 
-def test_out_of_scope_has_no_routes(api):
-    data = api.post("/api/ask", json={"text": "帮我点一份外卖，要麻辣烫"}).json()
+# none of these sentences is in the training data; "我想…" is also how many crisis messages begin
+@pytest.mark.parametrize("text", ["帮我点一份外卖，要麻辣烫", "我想喝奶茶", "我想看电影", "晚上吃烧烤还是吃火锅"])
+def test_out_of_scope_has_no_routes_and_no_crisis_answer(api, text):
+    data = api.post("/api/ask", json={"text": text}).json()
+    assert data["intent"]["name"] == "out_of_scope"
     assert data["routes"] == []
+    assert not any("110" in m for m in data["messages"])
 
 
 def test_welcome_then_triage_then_deadline(api):
