@@ -74,11 +74,8 @@ class Conversations:
         masked = mask_pii(to_simplified(text))
         hashed = self.user_hash(sender, namespace)
         meta = {k: v for k, v in (metadata or {}).items() if k in ("region", "channel", "locale")}
-        if self.prefetch is None:
-            raw = await self.rasa.send(hashed, masked, meta)
-        else:
-            # on_admit only when prefetching: stand-ins for Rasa in the channel tests take no such argument
-            raw = await self.rasa.send(hashed, masked, meta, on_admit=lambda: self._maybe_prefetch(masked))
+        on_admit = None if self.prefetch is None else (lambda: self._maybe_prefetch(masked))
+        raw = await self.rasa.send(hashed, masked, meta, on_admit=on_admit)
         turn = Turn(ref=ref or uuid.uuid4().hex)
         for m in raw:
             custom = m.get("custom")
@@ -116,7 +113,7 @@ class Conversations:
         ``prefetch_max_inflight`` turns at Rasa the action server is busy with their actions, a
         prefetch would only delay them, and the turn waits for Rasa anyway, so it is skipped.
         """
-        if getattr(self.rasa, "inflight", 0) <= self.prefetch_max_inflight:
+        if self.rasa.inflight <= self.prefetch_max_inflight:
             self.prefetch(masked)
 
     async def _record(self, turn: Turn, channel: str, user_hash: str, masked: str, channel_ref: str | None) -> bool:

@@ -10,6 +10,7 @@ class RecordingRasa:
     def __init__(self, reply: list[dict]) -> None:
         self.sent: list[tuple[str, str, dict]] = []
         self.reply = reply
+        self.inflight = 0   # RasaClient's count of turns at Rasa (read by the prefetch)
 
     async def send(self, sender, text, metadata=None, on_admit=None):
         if on_admit is not None:

@@ -1,6 +1,9 @@
 """The environments the runner gives Rasa: serving is held to one TensorFlow thread, training is not."""
 
-from bot.runner import rasa_env, rasa_serving_env
+import yaml
+
+from bot.runner import rasa_env, rasa_serving_env, write_endpoints
+from bot.settings import Settings
 
 TF_KEYS = ("TF_INTER_OP_PARALLELISM_THREADS", "TF_INTRA_OP_PARALLELISM_THREADS", "TF_ENABLE_ONEDNN_OPTS")
 
@@ -25,11 +28,6 @@ def test_an_operators_own_thread_setting_wins(monkeypatch):
 
 
 def test_endpoints_put_conversations_and_locks_in_redis_with_an_expiry(tmp_path):
-    import yaml
-
-    from bot.runner import write_endpoints
-    from bot.settings import Settings
-
     s = Settings(VAR_DIR=tmp_path, REDIS_URL="redis://:p%40ss@10.0.0.7:6390/2", RASA_TRACKER_TTL_SECONDS=7200)
     ep = yaml.safe_load(write_endpoints(s).read_text("utf-8"))
     where = {"url": "10.0.0.7", "port": 6390, "db": 2, "password": "p@ss"}
@@ -39,10 +37,5 @@ def test_endpoints_put_conversations_and_locks_in_redis_with_an_expiry(tmp_path)
 
 
 def test_one_machine_keeps_rasas_in_memory_stores(tmp_path):
-    import yaml
-
-    from bot.runner import write_endpoints
-    from bot.settings import Settings
-
     ep = yaml.safe_load(write_endpoints(Settings(VAR_DIR=tmp_path, REDIS_URL=None)).read_text("utf-8"))
     assert set(ep) == {"action_endpoint"}

@@ -402,10 +402,13 @@ class FakeRasa:
         self.calls: list[tuple[str, str]] = []   # (hashed sender, masked text)
         self.down = False
         self.lock = threading.Lock()
+        self.inflight = 0   # RasaClient's count of turns at Rasa (read by the prefetch)
 
-    async def send(self, sender: str, text: str, metadata=None) -> list[dict]:
+    async def send(self, sender: str, text: str, metadata=None, on_admit=None) -> list[dict]:
         with self.lock:
             self.calls.append((sender, text))
+        if on_admit is not None:
+            on_admit()
         for prefix, delay in self.delays.items():
             if text.startswith(prefix):
                 await asyncio.sleep(delay)
