@@ -4,6 +4,12 @@ A clear description is answered at once. A vague one gets the best guess plus th
 ``triage_form`` (problem domain, case status); the form never asks more than those
 two questions, and an answer the form cannot parse counts as 「其他」/「没有」 so
 the person gets a useful answer next, not a third question.
+
+Only a reply to the question fills a slot. Anything else said while the form asks
+(a crisis, a procedure question, a greeting, a threat to go to Beijing…) leaves the
+slot empty, so the form rejects the turn and the rules for an interrupted form answer
+it (``data/rules.yml``): Rasa gives an active form priority over every rule until the
+form rejects.
 """
 
 from __future__ import annotations
@@ -14,9 +20,10 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from knowledge.crisis import detect_crisis
 from knowledge.triage import Triage, load_triage_rules
 
-from .base import XinfangAction, find_pack, region_of, user_text
+from .base import XinfangAction, find_pack, intent_of, region_of, user_text
 from .render import DISCLAIMER, Reply, legal_hotline, route_text
 
 DOMAIN_WORDS = {
@@ -39,11 +46,35 @@ STATUS_WORDS = {
 }
 
 
-def _guess(text: str, table: dict[str, tuple[str, ...]], default: str) -> str:
+# what a reply to the form's question is read as (an unclear reply counts as 「其他」/「没有」)
+ANSWER_INTENTS = frozenset({"inform", "affirm", "deny", "nlu_fallback"})
+
+
+def _guess(text: str, table: dict[str, tuple[str, ...]], default: str | None) -> str | None:
     for value, words in table.items():
         if any(w in text for w in words):
             return value
     return default
+
+
+def answer_to(tracker: Tracker, slot: str, table: dict[str, tuple[str, ...]], default: str) -> dict[str, Any]:
+    """The slot's value if the user's last message answers the form's question about ``slot``, else ``{}``.
+
+    A description (「是工资的事」) answers it when it names a value; one that names none is a
+    new story and starts the triage again. Crisis words never count as an answer.
+    """
+    if tracker.get_slot("requested_slot") != slot or tracker.get_slot(slot):
+        return {}
+    text = user_text(tracker)
+    if detect_crisis(text):
+        return {}
+    intent = intent_of(tracker).get("name")
+    if intent in ANSWER_INTENTS:
+        return {slot: _guess(text, table, default)}
+    if intent == "describe_problem":
+        value = _guess(text, table, None)
+        return {slot: value} if value else {}
+    return {}
 
 
 def triage_reply(rt, text: str, triage: Triage, region: str | None) -> Reply:
@@ -103,15 +134,11 @@ class ValidateTriageForm(FormValidationAction):
 
     async def extract_problem_domain(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                      domain: dict) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") != "problem_domain" or tracker.get_slot("problem_domain"):
-            return {}
-        return {"problem_domain": _guess(user_text(tracker), DOMAIN_WORDS, "other")}
+        return answer_to(tracker, "problem_domain", DOMAIN_WORDS, "other")
 
     async def extract_case_status(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: dict) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") != "case_status" or tracker.get_slot("case_status"):
-            return {}
-        return {"case_status": _guess(user_text(tracker), STATUS_WORDS, "none")}
+        return answer_to(tracker, "case_status", STATUS_WORDS, "none")
 
     def validate_problem_domain(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         return {"problem_domain": value if value in load_triage_rules()["domains"] else "other"}

@@ -4,6 +4,7 @@ import re
 import pytest
 
 from actions.answer import ActionAnswer
+from actions.base import next_action
 from actions.crisis import ActionCrisis
 from actions.deadline import ActionDeadline, deadline_reply
 from actions.fallback import ActionFallback, ActionHumanHelp
@@ -89,6 +90,27 @@ async def test_form_validation_never_asks_a_third_question():
     t = tracker("老板不给钱", intent="inform", slots={"requested_slot": "problem_domain"})
     assert await form.extract_problem_domain(None, t, {}) == {"problem_domain": "labor"}
     assert form.validate_case_status("whatever", None, t, {}) == {"case_status": "none"}
+    t = tracker("没有", intent="deny", slots={"requested_slot": "case_status"})
+    assert await form.extract_case_status(None, t, {}) == {"case_status": "none"}
+    t = tracker("是工资的事", intent="describe_problem", slots={"requested_slot": "problem_domain"})
+    assert await form.extract_problem_domain(None, t, {}) == {"problem_domain": "labor"}
+
+
+@pytest.mark.parametrize("text,intent", [
+    ("我真的不想活了", "crisis"),
+    ("我不想活了，就是工资的事", "describe_problem"),   # crisis words are never an answer
+    ("对信访处理意见不服怎么办", "ask_law"),
+    ("你们不管我就去北京", "threaten_escalation"),
+    ("你好", "greet"),
+    ("我家楼上天天漏水没人管", "describe_problem"),    # names no kind of matter: a new story
+])
+async def test_what_is_not_an_answer_leaves_the_question_open(text, intent):
+    """The form then rejects the turn, and the rules for an interrupted form answer it."""
+    form = ValidateTriageForm()
+    t = tracker(text, intent=intent, slots={"requested_slot": "problem_domain"})
+    assert await form.extract_problem_domain(None, t, {}) == {}
+    t = tracker(text, intent=intent, slots={"requested_slot": "case_status", "problem_domain": "other"})
+    assert await form.extract_case_status(None, t, {}) == {}
 
 
 @pytest.mark.parametrize("text,start,last,basis", [
@@ -180,3 +202,35 @@ async def test_deadline_intent_without_a_named_time_limit_falls_back_to_triage()
     texts, _, payload = await run(ActionDeadline(), "朋友前年借了我5万块，现在电话不接", intent="ask_deadline")
     assert payload["routes"] and payload["kind"] == "deadline"
     assert any("如需计算期限" in t["text"] for t in texts)
+
+
+# -- the next action, named so Rasa need not predict it -------------------------------------
+def followups(events):
+    return [e["name"] for e in events if e["event"] == "followup"]
+
+
+async def test_an_answer_outside_a_form_is_followed_by_listening():
+    _, events, _ = await run(ActionAnswer(), "对信访处理意见不服怎么办")
+    assert followups(events) == ["action_listen"]
+    _, events, _ = await run(ActionTriage(), "公司拖欠我三个月工资，老板一直不给", intent="describe_problem",
+                             slots={"problem_domain": "labor"})
+    assert followups(events) == ["action_listen"]
+
+
+async def test_an_action_that_starts_the_form_is_followed_by_the_form(rt, monkeypatch):
+    from knowledge.triage import Triage
+
+    original = rt.classifier.classify
+    monkeypatch.setattr(rt.classifier, "classify",
+                        lambda *a, **k: Triage(original(*a, **k).ranking, None, False))
+    _, events, _ = await run(ActionTriage(), "我有个事想问问", intent="describe_problem")
+    assert followups(events) == ["triage_form"]
+
+
+def test_inside_an_active_form_the_rules_choose_what_follows():
+    from rasa_sdk import Tracker
+
+    inside = Tracker("tester", {"requested_slot": "problem_domain"}, {"text": "我不想活了"}, [], False, None,
+                     {"name": "triage_form"}, "action_listen")
+    assert next_action(inside, [{"event": "slot", "name": "requested_slot", "value": None}]) == []
+    assert next_action(tracker("你好"), []) == [{"event": "followup", "timestamp": None, "name": "action_listen"}]

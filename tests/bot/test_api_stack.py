@@ -52,11 +52,46 @@ def test_welcome_then_triage_then_deadline(api):
     assert any("11月7日" in t for t in texts)
 
 
+VAGUE = "我家里出了点事 一直没人给解决"   # starts the clarifying form (also in tests/conversations)
+QUESTIONS = ("哪一类", "哪一步")
+
+
+def start_form(api, sender):
+    texts, payloads = chat(api, sender, VAGUE)
+    assert payloads[-1]["needs_clarification"] and "哪一类" in texts[-1]
+
+
 def test_crisis_first_even_inside_the_clarifying_form(api):
     sender = uuid.uuid4().hex
-    texts, payloads = chat(api, sender, "我有个事情")
+    start_form(api, sender)
     texts, payloads = chat(api, sender, "我真的不想活了")
     assert "110" in texts[0] and "12356" in "".join(texts)
+    assert payloads and payloads[0]["kind"] == "crisis"          # the dialogue's crisis answer, not only the API's
+    assert not any(q in t for t in texts for q in QUESTIONS)      # and no more questions after it
+    texts, payloads = chat(api, sender, "你好")
+    assert payloads[-1]["kind"] == "welcome"
+
+
+def test_the_clarifying_form_asks_two_questions_then_answers(api):
+    sender = uuid.uuid4().hex
+    start_form(api, sender)
+    texts, payloads = chat(api, sender, '/inform{"problem_domain":"land_house"}')
+    assert "哪一步" in texts[-1]
+    texts, payloads = chat(api, sender, "还没有")
+    assert payloads[-1]["kind"] == "triage" and not payloads[-1]["needs_clarification"]
+    assert payloads[-1]["routes"] and payloads[-1]["citations"]
+    texts, payloads = chat(api, sender, "谢谢")   # the form is over: no third question
+    assert not any(q in t for t in texts for q in QUESTIONS)
+
+
+def test_a_question_inside_the_form_is_answered_and_the_form_closed(api):
+    sender = uuid.uuid4().hex
+    start_form(api, sender)
+    texts, payloads = chat(api, sender, "对信访处理意见不服怎么办")
+    assert payloads[-1]["kind"] == "answer" and payloads[-1]["citations"]
+    assert not any(q in t for t in texts for q in QUESTIONS)
+    texts, payloads = chat(api, sender, "公司拖欠我三个月工资，老板躲着不见")
+    assert {"labor_arbitration", "labor_inspection"} & {r["id"] for r in payloads[-1]["routes"][:3]}
 
 
 def test_bad_input_does_not_corrupt_the_conversation(api):
