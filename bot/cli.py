@@ -43,7 +43,7 @@ def cmd_index_build(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     kb = knowledge_base()
-    embedder = make_embedder(settings)
+    embedder = make_embedder(settings, None if args.json else _say)
     manifest, rebuilt = ensure_index(kb, embedder, settings.index_dir, settings.embedding_cache_path,
                                      settings.SEGMENTER, None if args.json else _say, force=args.force)
     if args.json:

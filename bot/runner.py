@@ -126,6 +126,7 @@ class Stack:
     settings: Settings
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     placement: Placement | None = field(init=False)
+    _endpoints: Path | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.placement = plan(self.settings.CPU_PLACEMENT)
@@ -153,8 +154,10 @@ class Stack:
         rasa_port = urlparse(s.RASA_URL).port or 5005
         env = dict(os.environ)
         env.update({"PORT": str(s.PORT), "VAR_DIR": str(s.VAR_DIR), "EMBEDDING_MODEL": s.EMBEDDING_MODEL,
+                    "EMBEDDING_BACKEND": s.EMBEDDING_BACKEND, "EMBEDDING_QUANTIZE": s.EMBEDDING_QUANTIZE,
+                    "ONNX_DIR": str(s.ONNX_DIR),
                     "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-                    # The action server shares 2 cores with Rasa: one torch thread avoids thrashing.
+                    # The action server shares 2 cores with Rasa: one thread (torch or ONNX Runtime) avoids thrashing.
                     "EMBEDDING_THREADS": str(s.EMBEDDING_THREADS or 1)})
         say(f"==> 启动动作服务（127.0.0.1:{s.ACTIONS_PORT}）与 Rasa（127.0.0.1:{rasa_port}）…")
         if self.placement:
@@ -162,8 +165,9 @@ class Stack:
                 "（CPU_PLACEMENT=false 可关闭）")
         self._spawn("actions", [str(PYTHON), "-m", "actions.server", "--port", str(s.ACTIONS_PORT)], env,
                     cpus=self.other_cpus)
+        self._endpoints = write_endpoints(s)
         self._spawn("rasa", [str(RASA_BIN), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(rasa_port),
-                             "-m", str(rasa_model_path(s)), "--endpoints", str(write_endpoints(s))], rasa_serving_env(),
+                             "-m", str(rasa_model_path(s)), "--endpoints", str(self._endpoints)], rasa_serving_env(),
                     cpus=self.rasa_cpus)
 
     def wait_ready(self, timeout: float = 240.0, say=print) -> None:
@@ -198,3 +202,6 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
         self.procs.clear()
+        # one file per action-server port (tests start stacks on free ports): not left behind
+        if self._endpoints is not None:
+            self._endpoints.unlink(missing_ok=True)

@@ -22,12 +22,17 @@ def knowledge_base() -> KnowledgeBase:
     return load_knowledge()
 
 
-def make_embedder(settings: Settings) -> Embedder:
+def make_embedder(settings: Settings, progress=None) -> Embedder:
     if settings.uses_default_model and not Path(settings.EMBEDDING_MODEL).exists():
         from knowledge.errors import IndexMissingError
 
         raise IndexMissingError("默认向量模型尚未生成。请先运行 `xinfang model convert`（`make install` 会自动运行）。")
     quantize = settings.EMBEDDING_QUANTIZE if settings.EMBEDDING_DEVICE == "cpu" else "none"
+    if settings.EMBEDDING_BACKEND == "onnx" and settings.EMBEDDING_DEVICE == "cpu":
+        from knowledge.onnx_embedder import OnnxEmbedder
+
+        return OnnxEmbedder(settings.EMBEDDING_MODEL, settings.ONNX_DIR, quantize,
+                            threads=settings.EMBEDDING_THREADS, progress=progress)
     return SentenceTransformerEmbedder(settings.EMBEDDING_MODEL, settings.EMBEDDING_DEVICE,
                                        threads=settings.EMBEDDING_THREADS, quantize=quantize)
 
@@ -48,7 +53,7 @@ def services(settings: Settings, build_if_stale: bool = True, progress=None) -> 
     with _LOCK:
         if key not in _SERVICES:
             kb = knowledge_base()
-            embedder = make_embedder(settings)
+            embedder = make_embedder(settings, progress)
             if build_if_stale:
                 ensure_index(kb, embedder, settings.index_dir, settings.embedding_cache_path,
                              settings.SEGMENTER, progress)

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
                                  description="sentence-transformers model name or local path")
     EMBEDDING_DEVICE: str = "cpu"
     EMBEDDING_THREADS: int | None = Field(None, ge=1, le=64, description="torch threads; unset = torch default")
+    # onnx: the same model run by ONNX Runtime (exported once into ONNX_DIR; about half the CPU of
+    # torch per query, see knowledge/onnx_embedder.py); torch: sentence-transformers itself
+    EMBEDDING_BACKEND: Literal["onnx", "torch"] = "onnx"
+    ONNX_DIR: Path = PROJECT_ROOT / "models" / "onnx"
     EMBEDDING_QUANTIZE: Literal["none", "int8"] = Field(
         "int8", description="int8: dynamic int8 quantization of the model's linear layers on CPU (about 2× faster, "
                             "retrieval quality measured by `xinfang eval retrieval`); none: full fp32")

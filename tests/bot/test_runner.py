@@ -39,3 +39,16 @@ def test_endpoints_put_conversations_and_locks_in_redis_with_an_expiry(tmp_path)
 def test_one_machine_keeps_rasas_in_memory_stores(tmp_path):
     ep = yaml.safe_load(write_endpoints(Settings(VAR_DIR=tmp_path, REDIS_URL=None)).read_text("utf-8"))
     assert set(ep) == {"action_endpoint"}
+
+
+def test_the_endpoints_file_is_removed_when_the_stack_stops(tmp_path, monkeypatch):
+    from bot.runner import Stack
+
+    stack = Stack(Settings(VAR_DIR=tmp_path, REDIS_URL=None, CPU_PLACEMENT=False))
+    spawned = {}
+    monkeypatch.setattr(stack, "_spawn", lambda name, cmd, env, cpus=None: spawned.setdefault(name, cmd))
+    stack.start(say=lambda _m: None)
+    endpoints = tmp_path / spawned["rasa"][spawned["rasa"].index("--endpoints") + 1]
+    assert endpoints.is_file()
+    stack.stop()
+    assert not endpoints.exists()
