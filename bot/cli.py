@@ -43,9 +43,10 @@ def cmd_index_build(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     kb = knowledge_base()
-    embedder = make_embedder(settings, None if args.json else _say)
+    say = None if args.json else _say
+    embedder = make_embedder(settings, say)
     manifest, rebuilt = ensure_index(kb, embedder, settings.index_dir, settings.embedding_cache_path,
-                                     settings.SEGMENTER, None if args.json else _say, force=args.force)
+                                     settings.SEGMENTER, say, force=args.force)
     if args.json:
         _print_json({"rebuilt": rebuilt, "manifest": manifest.__dict__})
     elif not rebuilt:

@@ -11,6 +11,7 @@ import functools
 import hashlib
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -76,7 +77,58 @@ def model_fingerprint(name_or_path: str) -> str:
     return f"{path.name}@{h.hexdigest()[:16]}"
 
 
-class SentenceTransformerEmbedder:
+def embed_by_length(texts: list[str], dim: int, step: int, embed: Callable[[list[str]], np.ndarray],
+                    progress=None) -> np.ndarray:
+    """``embed`` over chunks of ``step`` texts sorted by length, so each batch pads little; input order kept."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    for start in range(0, len(order), step):
+        idx = order[start:start + step]
+        out[idx] = embed([texts[i] for i in idx])
+        if progress is not None:
+            progress(min(start + step, len(texts)), len(texts))
+    return out
+
+
+class QueryCache:
+    """Single queries through a small cache, for the embedders that run a model.
+
+    Query vectors only (1.5 KB each), never answers. It saves the second embedding of the same
+    text within one turn (retrieval and triage), repeated quick-reply texts, and holds a vector
+    computed ahead of its action (the API's prefetch, see actions.runtime.Runtime.prefetch) for
+    the ~0.1 s until the action asks: the API prefetches only turns it has let through to Rasa (at
+    most RASA_MAX_INFLIGHT at a time), so a few dozen entries are plenty. Kept small on purpose:
+    it is not a response cache, and the chat benchmark's questions are never served from it. One
+    cache per process (a process has one embedder), keyed by embedder and text.
+
+    Subclasses provide ``_embed_one(text, prompt)`` and ``_embed_many(texts, prompt)``.
+    """
+
+    caches_queries = True
+
+    def _embed_one(self, text: str, prompt: str) -> np.ndarray:
+        raise NotImplementedError
+
+    def _embed_many(self, texts: list[str], prompt: str) -> np.ndarray:
+        raise NotImplementedError
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        if len(texts) == 1:
+            # One turn embeds the same query for retrieval and for triage: compute it once.
+            return self._one_query(texts[0])[None, :]
+        return self._embed_many(texts, "query")
+
+    @functools.lru_cache(maxsize=32)  # noqa: B019 - one embedder per model for the process's life
+    def _one_query(self, text: str) -> np.ndarray:
+        vec = self._embed_one(text, "query")
+        vec.setflags(write=False)
+        return vec
+
+    def clear_query_cache(self) -> None:
+        self._one_query.cache_clear()
+
+
+class SentenceTransformerEmbedder(QueryCache):
     """Any sentence-transformers model by name or local path (``EMBEDDING_MODEL``)."""
 
     def __init__(self, model: str, device: str = "cpu", batch_size: int = 32, max_seq_length: int = 256,
@@ -132,45 +184,19 @@ class SentenceTransformerEmbedder:
         get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         return int(get_dim())
 
-    def _encode(self, texts: list[str], prompt: str, progress=None) -> np.ndarray:
+    def _embed_many(self, texts: list[str], prompt: str, progress=None) -> np.ndarray:
         model = self._load()
         kwargs = {"prompt_name": prompt} if prompt in (model.prompts or {}) else {}
         if progress is None:
             out = model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
                                convert_to_numpy=True, show_progress_bar=False, **kwargs)
             return np.asarray(out, dtype=np.float32)
-        # Chunks sorted by length so each batch pads little (encode() only sorts within one call).
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        step = self.batch_size * 4
-        for start in range(0, len(order), step):
-            idx = order[start:start + step]
-            out[idx] = model.encode([texts[i] for i in idx], batch_size=self.batch_size, normalize_embeddings=True,
-                                    convert_to_numpy=True, show_progress_bar=False, **kwargs)
-            progress(min(start + step, len(texts)), len(texts))
-        return out
+        # encode() only sorts by length within one call
+        return embed_by_length(texts, self.dim, self.batch_size * 4, lambda chunk: model.encode(
+            chunk, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+            show_progress_bar=False, **kwargs), progress)
 
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
-        if len(texts) == 1:
-            # One turn embeds the same query for retrieval and for triage: compute it once.
-            return self._one_query(texts[0])[None, :]
-        return self._encode(texts, "query")
-
-    # Query vectors only (1.5 KB each), never answers. It saves the second embedding of the same text
-    # within one turn (retrieval and triage), repeated quick-reply texts, and holds a vector computed
-    # ahead of its action (the API's prefetch, see actions.runtime.Runtime.prefetch) for the ~0.1 s
-    # until the action asks: the API prefetches only turns it has let through to Rasa (at most
-    # RASA_MAX_INFLIGHT at a time), so a few dozen entries are plenty. Kept small on purpose: it is
-    # not a response cache, and the chat benchmark's 150 questions are never served from it.
-    caches_queries = True
-
-    @functools.lru_cache(maxsize=32)  # noqa: B019 - one embedder per model for the process's life
-    def _one_query(self, text: str) -> np.ndarray:
-        vec = self._forward_one(text, "query")
-        vec.setflags(write=False)
-        return vec
-
-    def _forward_one(self, text: str, prompt: str) -> np.ndarray:
+    def _embed_one(self, text: str, prompt: str) -> np.ndarray:
         """One text through the model's own modules, without encode()'s batching machinery.
 
         Same modules, same prompt, same result as ``encode`` (checked in the tests) but
@@ -180,7 +206,7 @@ class SentenceTransformerEmbedder:
 
         model = self._load()
         if not all(getattr(module, "include_prompt", True) for module in model):
-            return self._encode([text], prompt)[0]  # pooling that skips the prompt needs encode()'s bookkeeping
+            return self._embed_many([text], prompt)[0]  # pooling that skips the prompt needs encode()'s bookkeeping
         prefix = (model.prompts or {}).get(prompt, "")
         prep = getattr(model, "preprocess", None) or model.tokenize
         features = prep([prefix + text])
@@ -189,11 +215,8 @@ class SentenceTransformerEmbedder:
             vec = torch.nn.functional.normalize(vec, dim=0)
         return vec.numpy().astype(np.float32, copy=True)
 
-    def clear_query_cache(self) -> None:
-        self._one_query.cache_clear()
-
     def embed_passages(self, texts: list[str], progress=None) -> np.ndarray:
-        return self._encode(texts, "passage", progress)
+        return self._embed_many(texts, "passage", progress)
 
 
 class HashingEmbedder:

@@ -17,7 +17,6 @@ message pointing at ``EMBEDDING_BACKEND=torch``.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import shutil
@@ -28,13 +27,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .embedder import model_fingerprint
+from .embedder import QUANTIZE_MODES, QueryCache, embed_by_length, model_fingerprint
 
 logger = logging.getLogger(__name__)
 
 MANIFEST = "xinfang_onnx.json"
 EXPORT_VERSION = 1
-QUANTIZE_MODES = ("none", "int8")
 Progress = Callable[[str], None]
 
 
@@ -46,9 +44,9 @@ def onnx_file(quantize: str) -> str:
     return "model.int8.onnx" if quantize == "int8" else "model.onnx"
 
 
-def export_dir(base: Path, model: str, quantize: str) -> Path:
+def export_dir(base: Path, model: str, quantize: str, fingerprint: str | None = None) -> Path:
     """Where the export of this exact model (content fingerprint) and quantization lives."""
-    safe = model_fingerprint(model).replace("/", "_").replace("@", "-")
+    safe = (fingerprint or model_fingerprint(model)).replace("/", "_").replace("@", "-")
     return Path(base) / f"{safe}+{quantize}"
 
 
@@ -145,13 +143,11 @@ def export(model: str, out: Path, quantize: str = "int8", progress: Progress | N
 _LOCK = threading.Lock()
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(QueryCache):
     """Embeds with an export made by ``export()``; exports first if it is missing or stale.
 
     ``threads`` is ONNX Runtime's intra-op thread count (serving: 1, it shares a core).
     """
-
-    caches_queries = True  # see SentenceTransformerEmbedder._one_query: a few dozen query vectors
 
     def __init__(self, model: str, export_base: Path, quantize: str = "int8", max_seq_length: int = 256,
                  threads: int | None = None, progress: Progress | None = None) -> None:
@@ -159,23 +155,29 @@ class OnnxEmbedder:
             raise ValueError(f"quantize must be one of {', '.join(QUANTIZE_MODES)}, got {quantize!r}")
         self.model_name, self.quantize, self.threads = model, quantize, threads
         self.max_seq_length = max_seq_length
-        self.dir = export_dir(export_base, model, quantize)
+        self.fingerprint = model_fingerprint(model)   # the model folder's content, read once
+        self.dir = export_dir(export_base, model, quantize, self.fingerprint)
         self.progress = progress
         self._session = None
         self._tokenizer = None
-        self._manifest: dict | None = None
+        self._manifest: dict = {}   # filled by _load()
 
     @property
     def model_id(self) -> str:
-        return f"{model_fingerprint(self.model_name)}+onnx-{self.quantize}"
+        return f"{self.fingerprint}+onnx-{self.quantize}"
 
-    def _fresh(self) -> bool:
+    def _manifest_if_fresh(self) -> dict | None:
+        """The export's manifest when it is an export of this model by this exporter, else None."""
         try:
             m = json.loads((self.dir / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return False
-        return (m.get("version") == EXPORT_VERSION and m.get("source") == model_fingerprint(self.model_name)
-                and (self.dir / m.get("file", "")).is_file())
+            return None
+        fresh = (m.get("version") == EXPORT_VERSION and m.get("source") == self.fingerprint
+                 and (self.dir / m.get("file", "")).is_file())
+        return m if fresh else None
+
+    def _fresh(self) -> bool:
+        return self._manifest_if_fresh() is not None
 
     def _load(self):
         if self._session is not None:
@@ -185,9 +187,10 @@ class OnnxEmbedder:
                 import onnxruntime as ort
                 from tokenizers import Tokenizer
 
-                if not self._fresh():
+                m = self._manifest_if_fresh()
+                if m is None:
                     export(self.model_name, self.dir, self.quantize, self.progress)
-                m = json.loads((self.dir / MANIFEST).read_text(encoding="utf-8"))
+                    m = json.loads((self.dir / MANIFEST).read_text(encoding="utf-8"))
                 tok = Tokenizer.from_file(str(self.dir / "tokenizer.json"))
                 tok.enable_truncation(min(self.max_seq_length, m["max_seq_length"]))
                 tok.enable_padding(pad_id=m["pad_id"])
@@ -208,7 +211,7 @@ class OnnxEmbedder:
         self._load()
         return int(self._manifest["dim"])
 
-    def _run(self, texts: list[str], prompt: str) -> np.ndarray:
+    def _embed_many(self, texts: list[str], prompt: str) -> np.ndarray:
         session = self._load()
         prefix = self._manifest["prompts"].get(prompt, "")
         encs = self._tokenizer.encode_batch([prefix + t for t in texts])
@@ -225,28 +228,8 @@ class OnnxEmbedder:
             vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
         return vecs
 
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
-        if len(texts) == 1:
-            return self._one_query(texts[0])[None, :]
-        return self._run(texts, "query")
-
-    @functools.lru_cache(maxsize=32)  # noqa: B019 - one embedder per model for the process's life
-    def _one_query(self, text: str) -> np.ndarray:
-        vec = self._run([text], "query")[0]
-        vec.setflags(write=False)
-        return vec
-
-    def clear_query_cache(self) -> None:
-        self._one_query.cache_clear()
+    def _embed_one(self, text: str, prompt: str) -> np.ndarray:
+        return self._embed_many([text], prompt)[0]
 
     def embed_passages(self, texts: list[str], progress=None) -> np.ndarray:
-        # Sorted by length so each batch pads little; 32 a batch.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        step = 32
-        for start in range(0, len(order), step):
-            idx = order[start:start + step]
-            out[idx] = self._run([texts[i] for i in idx], "passage")
-            if progress is not None:
-                progress(min(start + step, len(texts)), len(texts))
-        return out
+        return embed_by_length(texts, self.dim, 32, lambda chunk: self._embed_many(chunk, "passage"), progress)
