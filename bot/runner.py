@@ -25,6 +25,7 @@ from .settings import PROJECT_ROOT, Settings
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
 PYTHON = Path(sys.executable)
 TRAIN_INPUTS = ("config.yml", "domain.yml", "data")
+LOG_KEEP_BYTES = 20 * 1024 * 1024   # a child's log over this size is moved to <name>.log.1 when it starts again
 
 
 def rasa_model_path(settings: Settings) -> Path:
@@ -121,6 +122,15 @@ def write_endpoints(settings: Settings) -> Path:
     return path
 
 
+def open_log(logs: Path, name: str) -> Path:
+    """The log file a child writes to, with the previous one kept as ``.1`` once it grew past LOG_KEEP_BYTES."""
+    logs.mkdir(parents=True, exist_ok=True)
+    path = logs / f"{name}.log"
+    if path.exists() and path.stat().st_size > LOG_KEEP_BYTES:
+        path.replace(logs / f"{name}.log.1")
+    return path
+
+
 @dataclass
 class Stack:
     settings: Settings
@@ -142,9 +152,7 @@ class Stack:
 
     def _spawn(self, name: str, cmd: list[str], env: dict[str, str] | None = None,
                cpus: frozenset[int] | None = None) -> None:
-        logs = self.settings.VAR_DIR / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
-        log = open(logs / f"{name}.log", "ab")
+        log = open(open_log(self.settings.VAR_DIR / "logs", name), "ab")
         self.procs[name] = subprocess.Popen(cmd, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
                                             env=env or dict(os.environ), start_new_session=True,
                                             preexec_fn=pin_on_exec(cpus))

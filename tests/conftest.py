@@ -64,9 +64,10 @@ def real_kb():
 def live_service(tmp_path_factory):
     """The whole product on loopback, started once per test session: actions, Rasa and the API.
 
-    Yields a dict: ``api`` (URL of the public service), ``rasa`` (Rasa's loopback URL) and
+    Yields a dict: ``api`` (URL of the public service), ``rasa`` (Rasa's loopback URL),
     ``settings`` (Settings pointing at this Rasa and action server, with a temporary database
-    for a test's own app instance). Trains first if the model is stale.
+    for a test's own app instance) and ``rasa_log`` (a function returning what Rasa has logged
+    since this service started). Trains first if the model is stale.
     """
     from bot.harness import running_service
     from bot.runner import RASA_BIN
@@ -76,8 +77,17 @@ def live_service(tmp_path_factory):
         pytest.skip("Rasa is not installed (make install installs it)")
     base = get_settings()
     db = tmp_path_factory.mktemp("db") / "test.sqlite3"
+    log = base.VAR_DIR / "logs" / "rasa.log"
+    before = log.stat() if log.exists() else None
+
+    def rasa_log() -> str:
+        with open(log, "rb") as f:
+            if before and os.fstat(f.fileno()).st_ino == before.st_ino:   # not moved aside at start
+                f.seek(before.st_size)
+            return f.read().decode("utf-8", "replace")
+
     with running_service(base) as svc:
-        yield {"api": svc.api, "rasa": svc.rasa,
+        yield {"api": svc.api, "rasa": svc.rasa, "rasa_log": rasa_log,
                "settings": svc.settings.model_copy(update={"DATABASE_URL": f"sqlite:///{db}"})}
 
 
