@@ -32,13 +32,14 @@ def rasa_model_path(settings: Settings) -> Path:
     return settings.VAR_DIR / "rasa-models" / "xinfang.tar.gz"
 
 
-def training_fingerprint() -> str:
+def training_fingerprint(root: Path = PROJECT_ROOT) -> str:
+    """A hash of what Rasa trains from: config, domain and every file under data/ but its documentation (*.md)."""
     h = hashlib.sha256()
     for name in TRAIN_INPUTS:
-        path = PROJECT_ROOT / name
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        path = root / name
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix != ".md") if path.is_dir() else [path]
         for f in files:
-            h.update(str(f.relative_to(PROJECT_ROOT)).encode())
+            h.update(str(f.relative_to(root)).encode())
             h.update(f.read_bytes())
     return h.hexdigest()
 

@@ -2,7 +2,14 @@
 
 import yaml
 
-from bot.runner import LOG_KEEP_BYTES, open_log, rasa_env, rasa_serving_env, write_endpoints
+from bot.runner import (
+    LOG_KEEP_BYTES,
+    open_log,
+    rasa_env,
+    rasa_serving_env,
+    training_fingerprint,
+    write_endpoints,
+)
 from bot.settings import Settings
 
 TF_KEYS = ("TF_INTER_OP_PARALLELISM_THREADS", "TF_INTRA_OP_PARALLELISM_THREADS", "TF_ENABLE_ONEDNN_OPTS")
@@ -63,3 +70,19 @@ def test_a_child_log_is_kept_until_it_grows_too_big_then_moved_aside(tmp_path):
     (logs / "rasa.log.1").write_bytes(b"older\n")
     assert open_log(logs, "rasa") == path and not path.exists()
     assert (logs / "rasa.log.1").stat().st_size == LOG_KEEP_BYTES + 1     # one previous log kept, the older dropped
+
+
+def test_the_training_fingerprint_follows_training_data_not_its_documentation(tmp_path):
+    (tmp_path / "data" / "nlu").mkdir(parents=True)
+    (tmp_path / "config.yml").write_text("language: zh\n")
+    (tmp_path / "domain.yml").write_text("intents: [greet]\n")
+    (tmp_path / "data" / "nlu" / "greet.yml").write_text("nlu: []\n")
+    first = training_fingerprint(tmp_path)
+    (tmp_path / "data" / "README.md").write_text("what each intent means\n")
+    assert training_fingerprint(tmp_path) == first            # documentation: no retraining
+    (tmp_path / "data" / "nlu" / "greet.yml").write_text("nlu: [{intent: greet}]\n")
+    assert training_fingerprint(tmp_path) != first            # training data: retrain
+    (tmp_path / "data" / "jieba").mkdir()
+    changed = training_fingerprint(tmp_path)
+    (tmp_path / "data" / "jieba" / "terms.txt").write_text("信访 10 n\n")
+    assert training_fingerprint(tmp_path) != changed          # the tokenizer's dictionary too
