@@ -14,7 +14,7 @@ from typing import NamedTuple
 import httpx
 
 from .placement import pin_on_exec
-from .runner import PROJECT_ROOT, Stack, open_log, train
+from .runner import PROJECT_ROOT, Stack, log_path, train
 from .settings import Settings
 
 
@@ -53,7 +53,7 @@ def running_service(settings: Settings, url: str | None = None, say=print) -> It
         stack.wait_ready(say=say)
         env = dict(os.environ, RASA_URL=s.RASA_URL, ACTIONS_PORT=str(s.ACTIONS_PORT), VAR_DIR=str(s.VAR_DIR),
                    EMBEDDING_MODEL=s.EMBEDDING_MODEL)
-        log = open(open_log(s.VAR_DIR / "logs", "api"), "ab")
+        log = open(log_path(s.VAR_DIR / "logs", "api"), "ab")
         api = subprocess.Popen([sys.executable, "-m", "uvicorn", "bot.app:create_app", "--factory",
                                 "--host", "127.0.0.1", "--port", str(s.PORT), "--log-level", "warning"],
                                cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -123,7 +123,7 @@ def write_endpoints(settings: Settings) -> Path:
     return path
 
 
-def open_log(logs: Path, name: str) -> Path:
+def log_path(logs: Path, name: str) -> Path:
     """The log file a child writes to, with the previous one kept as ``.1`` once it grew past LOG_KEEP_BYTES."""
     logs.mkdir(parents=True, exist_ok=True)
     path = logs / f"{name}.log"
@@ -153,7 +153,7 @@ class Stack:
 
     def _spawn(self, name: str, cmd: list[str], env: dict[str, str] | None = None,
                cpus: frozenset[int] | None = None) -> None:
-        log = open(open_log(self.settings.VAR_DIR / "logs", name), "ab")
+        log = open(log_path(self.settings.VAR_DIR / "logs", name), "ab")
         self.procs[name] = subprocess.Popen(cmd, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
                                             env=env or dict(os.environ), start_new_session=True,
                                             preexec_fn=pin_on_exec(cpus))

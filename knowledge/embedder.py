@@ -40,6 +40,13 @@ _MODELS: dict[tuple[str, str, str], SentenceTransformer] = {}
 QUANTIZE_MODES = ("none", "int8")
 
 
+def check_quantize(quantize: str) -> str:
+    """``quantize`` if it is one of QUANTIZE_MODES, else a ValueError naming them."""
+    if quantize not in QUANTIZE_MODES:
+        raise ValueError(f"quantize must be one of {', '.join(QUANTIZE_MODES)}, got {quantize!r}")
+    return quantize
+
+
 def _quantize_linear_int8(model) -> None:
     """Dynamic int8 quantization of every Linear layer, in place (CPU inference ≈ 2.5× faster).
 
@@ -135,8 +142,7 @@ class SentenceTransformerEmbedder(QueryCache):
                  threads: int | None = None, quantize: str = "none") -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be ≥ 1, got {batch_size}")
-        if quantize not in QUANTIZE_MODES:
-            raise ValueError(f"quantize must be one of {', '.join(QUANTIZE_MODES)}, got {quantize!r}")
+        check_quantize(quantize)
         if quantize != "none" and device != "cpu":
             raise ValueError("int8 dynamic quantization is a CPU optimisation; use quantize='none' on other devices")
         self.quantize = quantize

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .embedder import QUANTIZE_MODES, QueryCache, embed_by_length, model_fingerprint
+from .embedder import QueryCache, check_quantize, embed_by_length, model_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -84,8 +84,7 @@ def export(model: str, out: Path, quantize: str = "int8", progress: Progress | N
     from sentence_transformers import SentenceTransformer
 
     say = progress or (lambda _m: None)
-    if quantize not in QUANTIZE_MODES:
-        raise ValueError(f"quantize must be one of {', '.join(QUANTIZE_MODES)}, got {quantize!r}")
+    check_quantize(quantize)
     out = Path(out)
     say(f"导出 ONNX 模型（{model} → {out.name}），约半分钟")
     st = SentenceTransformer(model, device="cpu")
@@ -151,8 +150,7 @@ class OnnxEmbedder(QueryCache):
 
     def __init__(self, model: str, export_base: Path, quantize: str = "int8", max_seq_length: int = 256,
                  threads: int | None = None, progress: Progress | None = None) -> None:
-        if quantize not in QUANTIZE_MODES:
-            raise ValueError(f"quantize must be one of {', '.join(QUANTIZE_MODES)}, got {quantize!r}")
+        check_quantize(quantize)
         self.model_name, self.quantize, self.threads = model, quantize, threads
         self.max_seq_length = max_seq_length
         self.fingerprint = model_fingerprint(model)   # the model folder's content, read once

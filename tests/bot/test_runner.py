@@ -4,7 +4,7 @@ import yaml
 
 from bot.runner import (
     LOG_KEEP_BYTES,
-    open_log,
+    log_path,
     rasa_env,
     rasa_serving_env,
     training_fingerprint,
@@ -63,12 +63,12 @@ def test_the_endpoints_file_is_removed_when_the_stack_stops(tmp_path, monkeypatc
 
 def test_a_child_log_is_kept_until_it_grows_too_big_then_moved_aside(tmp_path):
     logs = tmp_path / "logs"
-    path = open_log(logs, "rasa")                       # creates the folder
+    path = log_path(logs, "rasa")                       # creates the folder
     path.write_bytes(b"small\n")
-    assert open_log(logs, "rasa") == path and path.read_bytes() == b"small\n"   # appended to, not moved
+    assert log_path(logs, "rasa") == path and path.read_bytes() == b"small\n"   # appended to, not moved
     path.write_bytes(b"x" * (LOG_KEEP_BYTES + 1))
     (logs / "rasa.log.1").write_bytes(b"older\n")
-    assert open_log(logs, "rasa") == path and not path.exists()
+    assert log_path(logs, "rasa") == path and not path.exists()
     assert (logs / "rasa.log.1").stat().st_size == LOG_KEEP_BYTES + 1     # one previous log kept, the older dropped
 
 
