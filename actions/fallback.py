@@ -2,8 +2,30 @@
 
 from __future__ import annotations
 
+import re
+
 from .base import HUMAN_CHANNELS, XinfangAction, find_pack, intent_of, region_of
 from .render import Reply, channels_for
+
+# 「好的」「嗯嗯」「不是」「不对不对」 said on their own: a reply to the bot, not a question. Longer
+# texts the parser took for affirm/deny may still carry a question, and get the fallback.
+ACK_MAX_CHARS = 8
+ACK_TEXTS = {
+    "affirm": "好的。还有想问的，直接说说您遇到的事就行，我帮您看该走什么途径、找谁办。",
+    "deny": "明白了。如果我刚才理解得不对，可以换个说法再说说您的情况：发生了什么事、对方是谁、现在到了哪一步。",
+}
+# inside the clarifying form (it rejected the reply and asks its question again right after)
+ACK_IN_FORM = "没关系，选一个最接近的就行；也可以直接用自己的话说说您的情况。"
+
+
+def is_acknowledgement(intent: str | None, text: str) -> bool:
+    return intent in ACK_TEXTS and 0 < len(re.sub(r"[\W_]+", "", text)) <= ACK_MAX_CHARS
+
+
+def acknowledgement_reply(intent: str, in_form: bool) -> Reply:
+    """No provisions and no routes: a bare 「好的」 has nothing to look up, and the closest
+    articles to it would only be noise presented as law."""
+    return Reply("ack", texts=[ACK_IN_FORM if in_form else ACK_TEXTS[intent]])
 
 
 def fallback_reply(rt, text: str, out_of_scope: bool, region: str | None = None) -> Reply:
@@ -33,8 +55,10 @@ class ActionFallback(XinfangAction):
         return "action_fallback"
 
     def respond(self, rt, tracker, text):
-        out_of_scope = intent_of(tracker).get("name") == "out_of_scope"
-        return fallback_reply(rt, text, out_of_scope, region_of(tracker)), []
+        intent = intent_of(tracker).get("name")
+        if is_acknowledgement(intent, text):
+            return acknowledgement_reply(intent, bool(tracker.active_loop_name)), []
+        return fallback_reply(rt, text, intent == "out_of_scope", region_of(tracker)), []
 
 
 class ActionHumanHelp(XinfangAction):

@@ -169,6 +169,24 @@ async def test_fallback_shows_closest_provisions_and_human_channels():
     assert payload["citations"]  # the closest provisions, as citations
 
 
+@pytest.mark.parametrize(("text", "intent"), [("好的", "affirm"), ("嗯嗯。", "affirm"), ("不对不对", "deny"),
+                                             ("不问了", "deny")])
+async def test_a_bare_yes_or_no_is_acknowledged_without_provisions(text, intent):
+    texts, _, payload = await run(ActionFallback(), text, intent=intent)
+    assert payload["kind"] == "ack" and payload["citations"] == [] and payload["routes"] == []
+    assert len(texts) == 1 and "规定" not in texts[0]["text"] and "第" not in texts[0]["text"]
+
+
+async def test_a_bare_no_inside_the_form_is_acknowledged_before_the_form_asks_again():
+    texts, _, payload = await run(ActionFallback(), "不是", intent="deny", active_loop="triage_form")
+    assert payload["kind"] == "ack" and "选一个最接近的" in texts[0]["text"]
+
+
+async def test_a_long_text_taken_for_a_no_still_gets_the_closest_provisions():
+    texts, _, payload = await run(ActionFallback(), "不是这样的，我说的是单位不给我交社保的事情", intent="deny")
+    assert payload["kind"] == "fallback" and payload["citations"]
+
+
 async def test_human_help_lists_national_channels_with_grades():
     texts, _, _ = await run(ActionHumanHelp(), "转人工", intent="human_help")
     assert "12345" in texts[0]["text"]
