@@ -185,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sources = sub.add_parser("sources", help="知识源").add_subparsers(dest="sub", metavar="SUBCOMMAND")
     sv = sources.add_parser("validate", help="校验法规、路径卡、渠道、问答、同义词和本地包")
-    sv.add_argument("--json", action="store_true")
+    sv.add_argument("--json", action="store_true", help="输出 JSON")
     sv.set_defaults(func=cmd_sources_validate)
 
     s = sub.add_parser("search", help="检索条文")
@@ -202,25 +202,36 @@ def build_parser() -> argparse.ArgumentParser:
     pack = sub.add_parser("pack", help="本地指引包").add_subparsers(dest="sub", metavar="SUBCOMMAND")
     pv = pack.add_parser("validate", help="校验一个本地指引包目录（逐行指出问题）")
     pv.add_argument("dir", help="例如 knowledge/local/350206")
-    pv.add_argument("--json", action="store_true")
+    pv.add_argument("--json", action="store_true", help="输出 JSON")
     pv.set_defaults(func=cmd_pack_validate)
 
     ev = sub.add_parser("eval", help="评估").add_subparsers(dest="sub", metavar="SUBCOMMAND")
     er = ev.add_parser("retrieval", help="BM25、向量、混合检索的 Recall@1/@5 与 MRR")
     er.add_argument("--set", default=str(DEV_SET), help="开发集 YAML")
-    er.add_argument("--json", action="store_true")
+    er.add_argument("--json", action="store_true", help="输出 JSON")
     er.add_argument("--misses", action="store_true", help="列出混合检索前 5 未命中的问题")
     er.set_defaults(func=cmd_eval_retrieval)
 
     bench = sub.add_parser("bench", help="性能基准").add_subparsers(dest="sub", metavar="SUBCOMMAND")
     br = bench.add_parser("retrieval", help="建索引时间、查询延迟 p50/p95、峰值内存")
-    br.add_argument("--set", default=str(DEV_SET))
-    br.add_argument("--rounds", type=int, default=3)
-    br.add_argument("--json", action="store_true")
+    br.add_argument("--set", default=str(DEV_SET), help="开发集 YAML（查询取自其中的问题）")
+    br.add_argument("--rounds", type=int, default=3, help="查询轮数（默认 3）")
+    br.add_argument("--json", action="store_true", help="输出 JSON")
     br.set_defaults(func=cmd_bench_retrieval)
 
     _extend_parser(sub)
+    _describe(p)
     return p
+
+
+def _describe(parser: argparse.ArgumentParser) -> None:
+    """Every subcommand's --help opens with the line the command list shows for it."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for listed in action._choices_actions:
+                child = action.choices[listed.dest]
+                child.description = child.description or listed.help
+                _describe(child)
 
 
 def _extend_parser(sub) -> None:
