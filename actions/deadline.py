@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from knowledge.deadlines import answer_deadline
 
 from .base import XinfangAction, region_of
-from .render import Reply
+from .render import Reply, legal_hotline
 
 METHOD = ("计算方法：从 {start} 的次日起算第1天，按日历连续计算{unit_note}；期限的最后一天如遇法定节假日等特殊情况，"
           "以受理机关的认定为准。建议尽量提前办理，不要卡着最后一天。")
@@ -13,12 +15,33 @@ UNIT_NOTE = {"day": "", "workday": "（只跳过周六、周日，未计入法�
              "year": "（按年对应日）"}
 
 
+URGENT_DAYS = 10   # this close to the last day the reply says how many days are left
+
+
 def _fmt(d) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
+def time_left(last: dt.date, today: dt.date, hotline: str) -> str | None:
+    """How the last day stands against today: passed, today, or only a few days away.
+
+    A passed limit is said plainly; whether a late request can still be made is not a rule the
+    texts state, so the reply sends the person to ask rather than guessing.
+    """
+    days = (last - today).days
+    if days < 0:
+        return (f"按这个算法，这个期限已经在 {_fmt(last)} 届满了（今天是 {_fmt(today)}）。"
+                f"过了期限还能不能提出、有没有别的办法，建议尽快拨打 {hotline} 或向受理机关问清楚。")
+    if days == 0:
+        return f"今天（{_fmt(today)}）就是最后一天，请抓紧在今天提出。"
+    if days <= URGENT_DAYS:
+        return f"距离最后一天只剩 {days} 天（今天是 {_fmt(today)}），请抓紧准备。"
+    return None
+
+
 def deadline_reply(rt, text: str, today=None, region: str | None = None) -> Reply:
     kb = rt.kb
+    today = today or dt.date.today()
     found = answer_deadline(kb, text, today)
     reply = Reply("deadline")
     if found is None:
@@ -39,10 +62,13 @@ def deadline_reply(rt, text: str, today=None, region: str | None = None) -> Repl
         return reply
     reply.texts.append(f"{limit.label}：{rule}\n按您说的 {_fmt(found.start)} 计算，最晚应在 {_fmt(found.last_day)}"
                        f"（含当天）之前提出。")
+    left = time_left(found.last_day, today, legal_hotline(kb))
+    if left:
+        reply.texts.append(left)
     reply.texts.append(METHOD.format(start=_fmt(found.start), unit_note=UNIT_NOTE[limit.period.unit]))
     reply.extra["deadline"] = {"start": found.start.isoformat(), "last_day": found.last_day.isoformat(),
                                "period": {"amount": limit.period.amount, "unit": limit.period.unit},
-                               "basis": limit.basis}
+                               "basis": limit.basis, "days_left": (found.last_day - today).days}
     return reply
 
 

@@ -126,6 +126,26 @@ async def test_deadline_is_computed_with_rule_and_article(text, start, last, bas
     assert f"{y}年{m}月{d}日" in reply.texts[0]
 
 
+@pytest.mark.parametrize("today,expect", [
+    (dt.date(2026, 11, 22), "已经在 2026年11月7日 届满"),
+    (dt.date(2026, 11, 7), "今天（2026年11月7日）就是最后一天"),
+    (dt.date(2026, 11, 1), "只剩 6 天"),
+    (dt.date(2026, 10, 9), None),
+])
+async def test_deadline_says_when_the_last_day_has_passed_or_is_close(today, expect):
+    reply = deadline_reply(__import__("actions.base", fromlist=["runtime"]).runtime(),
+                           "我10月8日收到处理意见，复查最晚哪天申请", today)
+    assert reply.extra["deadline"]["last_day"] == "2026-11-07"
+    assert reply.extra["deadline"]["days_left"] == (dt.date(2026, 11, 7) - today).days
+    said = [t for t in reply.texts if "届满" in t or "就是最后一天" in t or "只剩" in t]
+    if expect is None:
+        assert not said
+    else:
+        assert len(said) == 1 and expect in said[0]
+    if expect and "届满" in expect:
+        assert "12348" in said[0]   # where to ask; no rule about late requests is made up
+
+
 async def test_deadline_without_a_date_asks_for_it():
     texts, _, payload = await run(ActionDeadline(), "复查最晚哪天申请", intent="ask_deadline")
     assert payload["needs_clarification"] and "日期" in texts[0]["text"]
