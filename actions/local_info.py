@@ -15,7 +15,8 @@ def local_reply(rt, text: str, region: str | None) -> Reply:
     card = kb.routes[route]
     if pack is None:
         where = f"“{region}”" if region else "您所在的地区"
-        reply.texts.append(f"我这里暂未收录{where}的具体地址和电话，不能替您编造。这类事项一般由：{card.handled_by or card.name}办理。")
+        who = (card.handled_by or card.name).rstrip("。；;，, ")
+        reply.texts.append(f"我这里暂未收录{where}的具体地址和电话，不能替您编造。负责这类事项的是：{who}。")
         lines = channels_for(kb, [c for c in [card.national_channel, *HUMAN_CHANNELS] if c])
         reply.texts.append("可以先通过这些全国性渠道咨询：\n" + "\n".join(dict.fromkeys(lines)))
         if not region:

@@ -164,6 +164,7 @@ async def test_local_info_without_a_pack_names_the_kind_of_office_and_national_c
                                   slots={"region": "海淀区"})
     joined = "".join(t["text"] for t in texts)
     assert "暂未收录" in joined and "12345" in joined and not PHONE.search(joined)
+    assert "办理。办理" not in joined and "。。" not in joined
 
 
 async def test_escalation_gets_the_route_first_then_the_rules_without_threats(real_kb):
