@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from knowledge.crisis import crisis_message, detect_crisis
+from knowledge.crisis import CRISIS_FOLLOW_UP, crisis_message, detect_crisis
 from knowledge.errors import QueryError
 from knowledge.packs import Pack
 
@@ -53,7 +53,7 @@ def region_of(tracker: Tracker) -> str | None:
 def crisis_reply(rt: Runtime, kind: str) -> Reply:
     reply = Reply("crisis")
     reply.texts.append(crisis_message(rt.kb.channels))
-    reply.texts.append("如果心里很难受，愿意的话可以跟我说说发生了什么。等您安全了，我们再一起看您的问题该走什么途径。")
+    reply.texts.append(CRISIS_FOLLOW_UP)
     reply.add_route(rt.kb, rt.kb.routes["crisis"], "您提到的情况可能涉及人身安全，先求助")
     reply.extra["crisis"] = kind
     return reply

@@ -82,14 +82,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         app.state.rasa = RasaClient(settings.RASA_URL, settings.RASA_TIMEOUT_SECONDS,
                                      max_inflight=settings.RASA_MAX_INFLIGHT)
-        route_ids = set(load_route_ids())
+        route_names = load_route_ids()
+        route_ids = set(route_names)
         app.state.store = Store.from_settings(settings)
         app.state.prefetch = (QueryPrefetcher(f"http://127.0.0.1:{settings.ACTIONS_PORT}")
                               if settings.QUERY_PREFETCH else None)
         app.state.conversations = Conversations(app.state.rasa, settings.SECRET_KEY,
                                                 load_channels(route_ids=route_ids), app.state.store,
                                                 prefetch=app.state.prefetch,
-                                                prefetch_max_inflight=settings.QUERY_PREFETCH_MAX_INFLIGHT)
+                                                prefetch_max_inflight=settings.QUERY_PREFETCH_MAX_INFLIGHT,
+                                                route_names=route_names)
         app.state.readiness = Readiness(settings)
         app.state.wechat = WeChatConnector.from_settings(settings, lambda: app.state.conversations)
         yield

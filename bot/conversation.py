@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from knowledge.crisis import crisis_message, detect_crisis
+from knowledge.crisis import CRISIS_FOLLOW_UP, crisis_message, detect_crisis
 from knowledge.textnorm import to_simplified
 
 from .privacy import hash_user_id, mask_pii
@@ -25,6 +25,7 @@ from .store import Store, TurnRecord
 logger = logging.getLogger(__name__)
 
 PAYLOAD_KEY = "xinfang"
+CRISIS_ROUTE = "crisis"
 
 
 @dataclass
@@ -59,8 +60,10 @@ class Turn:
 
 class Conversations:
     def __init__(self, rasa: RasaClient, secret_key: str, channels: dict, store: Store | None = None,
-                 prefetch: Callable[[str], None] | None = None, prefetch_max_inflight: int = 2) -> None:
+                 prefetch: Callable[[str], None] | None = None, prefetch_max_inflight: int = 2,
+                 route_names: dict[str, str] | None = None) -> None:
         self.rasa, self.secret_key, self.channels, self.store = rasa, secret_key, channels, store
+        self.route_names = route_names or {}   # route id -> Chinese name (the routes contract)
         self.prefetch = prefetch  # called with the masked text as it goes to Rasa (bot/prefetch.py)
         self.prefetch_max_inflight = prefetch_max_inflight
 
@@ -99,12 +102,26 @@ class Conversations:
             turn.intent = {"name": parsed.get("intent", {}).get("name"),
                            "confidence": parsed.get("intent", {}).get("confidence")}
         if detect_crisis(text) and not any(p.get("kind") == "crisis" for p in turn.payloads):
-            first = crisis_message(self.channels)
-            turn.texts.insert(0, first)
-            turn.messages.insert(0, {"text": first})
+            self._crisis_first(turn)
         if self.store is not None:
             turn.recorded = await self._record(turn, namespace, hashed, masked, channel_ref=ref)
         return turn
+
+    def _crisis_first(self, turn: Turn) -> None:
+        """The help lines first, when the crisis lexicon fired but the dialogue did not answer a crisis.
+
+        An answer from our actions (a route, a deadline) stays after the lines. A canned reply
+        alone (「再见，您多保重」 for 「算了 不活了」 read as a goodbye, small talk, a form question)
+        is replaced: after the help lines it would read as a dismissal.
+        """
+        if not turn.payloads:
+            turn.texts, turn.messages = [CRISIS_FOLLOW_UP], [{"text": CRISIS_FOLLOW_UP}]
+            turn.payloads.append({"kind": "crisis", "citations": [], "source": "service",
+                                  "routes": [{"id": CRISIS_ROUTE, "name": self.route_names.get(CRISIS_ROUTE, "紧急求助"),
+                                              "why": "您提到的情况可能涉及人身安全，先求助"}]})
+        first = crisis_message(self.channels)
+        turn.texts.insert(0, first)
+        turn.messages.insert(0, {"text": first})
 
     def _maybe_prefetch(self, masked: str) -> None:
         """Called as the turn is let through to Rasa (not while it queues), so the vector is used soon.

@@ -28,6 +28,37 @@ ANSWER = [{"text": "可以申请复查。"},
                                   "citations": [], "cards": [], "needs_clarification": False}}}]
 
 
+GOODBYE = [{"text": "再见，您多保重。事情有进展或有新的疑问，随时回来找我。"}]
+
+
+def channels():
+    from knowledge.channels import load_channels
+
+    return load_channels()
+
+
+async def test_crisis_words_read_as_a_goodbye_get_the_crisis_answer_and_no_goodbye():
+    """「算了 不活了」 once came back from the dialogue as a goodbye: help lines, then 「再见，您多保重」."""
+    conv = Conversations(RecordingRasa(GOODBYE), "k", channels(), route_names={"crisis": "危机求助"})
+    turn = await conv.turn("u", "算了 不活了")
+    assert "110" in turn.texts[0] and "12356" in turn.texts[0]
+    assert not any("再见" in t for t in turn.texts) and "跟我说说" in turn.texts[1]
+    assert [r["id"] for r in turn.routes] == ["crisis"]
+
+
+async def test_crisis_words_beside_a_real_answer_come_first_and_keep_the_answer():
+    conv = Conversations(RecordingRasa(ANSWER), "k", channels())
+    turn = await conv.turn("u", "复查不给办我就跳楼")
+    assert "110" in turn.texts[0] and turn.texts[1] == "可以申请复查。"
+    assert [r["id"] for r in turn.routes] == ["xinfang_review"]
+
+
+async def test_a_goodbye_without_crisis_words_is_left_alone():
+    conv = Conversations(RecordingRasa(GOODBYE), "k", channels())
+    turn = await conv.turn("u", "算了 不问了")
+    assert turn.texts == [GOODBYE[0]["text"]] and turn.routes == []
+
+
 async def test_rasa_gets_masked_simplified_text_and_a_hashed_sender(tmp_path):
     rasa = RecordingRasa(ANSWER)
     conv = Conversations(rasa, "k", {}, Store(f"sqlite:///{tmp_path / 'db'}"))
