@@ -10,7 +10,8 @@ from .base import XinfangAction, region_of
 from .render import Reply, legal_hotline
 
 METHOD = ("计算方法：从 {start} 的次日起算第1天，按日历连续计算{unit_note}；期限的最后一天如遇法定节假日等特殊情况，"
-          "以受理机关的认定为准。建议尽量提前办理，不要卡着最后一天。")
+          "以受理机关的认定为准。")
+EARLY = "建议尽量提前办理，不要卡着最后一天。"   # not said once the last day has passed
 UNIT_NOTE = {"day": "", "workday": "（只跳过周六、周日，未计入法定节假日）", "month": "（按月对应日）",
              "year": "（按年对应日）"}
 
@@ -30,7 +31,7 @@ def time_left(last: dt.date, today: dt.date, hotline: str) -> str | None:
     """
     days = (last - today).days
     if days < 0:
-        return (f"按这个算法，这个期限已经在 {_fmt(last)} 届满了（今天是 {_fmt(today)}）。"
+        return (f"按这样计算，这个期限已经在 {_fmt(last)} 届满了（今天是 {_fmt(today)}）。"
                 f"过了期限还能不能提出、有没有别的办法，建议尽快拨打 {hotline} 或向受理机关问清楚。")
     if days == 0:
         return f"今天（{_fmt(today)}）就是最后一天，请抓紧在今天提出。"
@@ -65,7 +66,8 @@ def deadline_reply(rt, text: str, today=None, region: str | None = None) -> Repl
     left = time_left(found.last_day, today, legal_hotline(kb))
     if left:
         reply.texts.append(left)
-    reply.texts.append(METHOD.format(start=_fmt(found.start), unit_note=UNIT_NOTE[limit.period.unit]))
+    method = METHOD.format(start=_fmt(found.start), unit_note=UNIT_NOTE[limit.period.unit])
+    reply.texts.append(method + (EARLY if found.last_day >= today else ""))
     reply.extra["deadline"] = {"start": found.start.isoformat(), "last_day": found.last_day.isoformat(),
                                "period": {"amount": limit.period.amount, "unit": limit.period.unit},
                                "basis": limit.basis, "days_left": (found.last_day - today).days}

@@ -4,28 +4,35 @@ from __future__ import annotations
 
 import re
 
+from knowledge.crisis import detect_crisis
+
 from .base import HUMAN_CHANNELS, XinfangAction, find_pack, intent_of, region_of
 from .render import Reply, channels_for
 
 # 「好的」「嗯嗯」「不是」「不对不对」 said on their own: a reply to the bot, not a question. Longer
-# texts the parser took for affirm/deny may still carry a question, and get the fallback.
+# texts, and short ones that ask something (「不对，应该找谁」), get the fallback.
 ACK_MAX_CHARS = 8
 ACK_TEXTS = {
     "affirm": "好的。还有想问的，直接说说您遇到的事就行，我帮您看该走什么途径、找谁办。",
     "deny": "明白了。如果我刚才理解得不对，可以换个说法再说说您的情况：发生了什么事、对方是谁、现在到了哪一步。",
 }
-# inside the clarifying form (it rejected the reply and asks its question again right after)
-ACK_IN_FORM = "没关系，选一个最接近的就行；也可以直接用自己的话说说您的情况。"
+ASKS = re.compile(r"[?？吗谁哪几啥]|怎么|什么|多少|咋")   # not 呢: 「没有呢」 is an answer
 
 
 def is_acknowledgement(intent: str | None, text: str) -> bool:
-    return intent in ACK_TEXTS and 0 < len(re.sub(r"[\W_]+", "", text)) <= ACK_MAX_CHARS
+    """A bare yes or no (an emoji alone too), not crisis words and not a question."""
+    return (intent in ACK_TEXTS and len(re.sub(r"[\W_]+", "", text)) <= ACK_MAX_CHARS
+            and not ASKS.search(text) and detect_crisis(text) is None)
 
 
-def acknowledgement_reply(intent: str, in_form: bool) -> Reply:
+def acknowledgement_reply(intent: str) -> Reply:
     """No provisions and no routes: a bare 「好的」 has nothing to look up, and the closest
-    articles to it would only be noise presented as law."""
-    return Reply("ack", texts=[ACK_IN_FORM if in_form else ACK_TEXTS[intent]])
+    articles to it would only be noise presented as law.
+
+    Inside the clarifying form a yes or no is the form's answer (「其他」, 「没有」) and never
+    reaches this action.
+    """
+    return Reply("ack", texts=[ACK_TEXTS[intent]])
 
 
 def fallback_reply(rt, text: str, out_of_scope: bool, region: str | None = None) -> Reply:
@@ -57,7 +64,7 @@ class ActionFallback(XinfangAction):
     def respond(self, rt, tracker, text):
         intent = intent_of(tracker).get("name")
         if is_acknowledgement(intent, text):
-            return acknowledgement_reply(intent, bool(tracker.active_loop_name)), []
+            return acknowledgement_reply(intent), []
         return fallback_reply(rt, text, intent == "out_of_scope", region_of(tracker)), []
 
 

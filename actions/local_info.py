@@ -16,7 +16,7 @@ def local_reply(rt, text: str, region: str | None) -> Reply:
     if pack is None:
         where = f"“{region}”" if region else "您所在的地区"
         who = (card.handled_by or card.name).rstrip("。；;，, ")
-        reply.texts.append(f"我这里暂未收录{where}的具体地址和电话，不能替您编造。负责这类事项的是：{who}。")
+        reply.texts.append(f"我这里暂未收录{where}的具体地址和电话，不能替您编造。这类事项由哪里办理，规定如下：\n{who}。")
         lines = channels_for(kb, [c for c in [card.national_channel, *HUMAN_CHANNELS] if c])
         reply.texts.append("可以先通过这些全国性渠道咨询：\n" + "\n".join(dict.fromkeys(lines)))
         if not region:

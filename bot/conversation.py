@@ -115,10 +115,13 @@ class Conversations:
         is replaced: after the help lines it would read as a dismissal.
         """
         if not turn.payloads:
-            turn.texts, turn.messages = [CRISIS_FOLLOW_UP], [{"text": CRISIS_FOLLOW_UP}]
-            turn.payloads.append({"kind": "crisis", "citations": [], "source": "service",
-                                  "routes": [{"id": CRISIS_ROUTE, "name": self.route_names.get(CRISIS_ROUTE, "紧急求助"),
-                                              "why": "您提到的情况可能涉及人身安全，先求助"}]})
+            payload = {"kind": "crisis", "source": "service", "intent": {"name": "crisis", "confidence": None},
+                       "routes": [{"id": CRISIS_ROUTE, "name": self.route_names.get(CRISIS_ROUTE, "紧急求助"),
+                                   "why": "您提到的情况可能涉及人身安全，先求助"}],
+                       "citations": [], "cards": [], "needs_clarification": False}
+            turn.texts, turn.messages = [CRISIS_FOLLOW_UP], [{"text": CRISIS_FOLLOW_UP}, {"custom": payload}]
+            turn.payloads = [payload]
+            turn.intent = payload["intent"]   # what the service answered, not the canned reply's intent
         first = crisis_message(self.channels)
         turn.texts.insert(0, first)
         turn.messages.insert(0, {"text": first})

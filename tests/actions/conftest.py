@@ -35,10 +35,10 @@ def use_rt(rt, monkeypatch):
 
 
 def tracker(text: str, intent: str = "ask_law", slots: dict | None = None, metadata: dict | None = None,
-            confidence: float = 0.9, active_loop: str | None = None) -> Tracker:
+            confidence: float = 0.9) -> Tracker:
     return Tracker("tester", slots or {}, {"text": text, "intent": {"name": intent, "confidence": confidence},
                                            "entities": [], "metadata": metadata or {}},
-                   [], False, None, {"name": active_loop} if active_loop else {}, "action_listen")
+                   [], False, None, {}, "action_listen")
 
 
 async def run(action, text: str, **kw) -> tuple[list[dict], list[dict], dict]:

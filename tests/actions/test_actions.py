@@ -144,6 +144,7 @@ async def test_deadline_says_when_the_last_day_has_passed_or_is_close(today, exp
         assert len(said) == 1 and expect in said[0]
     if expect and "届满" in expect:
         assert "12348" in said[0]   # where to ask; no rule about late requests is made up
+    assert any("不要卡着最后一天" in t for t in reply.texts) == (today <= dt.date(2026, 11, 7))
 
 
 async def test_deadline_without_a_date_asks_for_it():
@@ -191,16 +192,23 @@ async def test_fallback_shows_closest_provisions_and_human_channels():
 
 
 @pytest.mark.parametrize(("text", "intent"), [("好的", "affirm"), ("嗯嗯。", "affirm"), ("不对不对", "deny"),
-                                             ("不问了", "deny")])
+                                             ("不是不是", "deny"), ("还没有呢", "deny"), ("👍", "affirm")])
 async def test_a_bare_yes_or_no_is_acknowledged_without_provisions(text, intent):
     texts, _, payload = await run(ActionFallback(), text, intent=intent)
     assert payload["kind"] == "ack" and payload["citations"] == [] and payload["routes"] == []
     assert len(texts) == 1 and "规定" not in texts[0]["text"] and "第" not in texts[0]["text"]
 
 
-async def test_a_bare_no_inside_the_form_is_acknowledged_before_the_form_asks_again():
-    texts, _, payload = await run(ActionFallback(), "不是", intent="deny", active_loop="triage_form")
-    assert payload["kind"] == "ack" and "选一个最接近的" in texts[0]["text"]
+@pytest.mark.parametrize("text", ["不对，应该找谁", "好的，那怎么复查", "对，是30天吗"])
+async def test_a_short_question_taken_for_a_yes_or_no_is_not_brushed_off(text):
+    texts, _, payload = await run(ActionFallback(), text, intent="deny")
+    assert payload["kind"] == "fallback" and payload["citations"]
+
+
+async def test_crisis_words_taken_for_a_yes_get_the_help_lines_and_no_acknowledgement():
+    texts, _, payload = await run(ActionFallback(), "好 我去死", intent="affirm")
+    assert "110" in texts[0]["text"] and payload["kind"] != "ack"
+    assert not any(t["text"] in ("好的。", ) or t["text"].startswith("好的。还有想问的") for t in texts)
 
 
 async def test_a_long_text_taken_for_a_no_still_gets_the_closest_provisions():

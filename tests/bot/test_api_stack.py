@@ -55,6 +55,21 @@ def test_out_of_scope_has_no_routes_and_no_crisis_answer(api, text):
     assert not any("110" in m for m in data["messages"])
 
 
+def test_a_bare_yes_gets_no_provisions_and_no_routes(api):
+    data = api.post("/api/ask", json={"text": "好的"}).json()
+    assert data["intent"]["name"] == "affirm" and data["routes"] == [] and data["citations"] == []
+    assert len(data["messages"]) == 1 and "规定" not in data["messages"][0]
+
+
+def test_giving_up_inside_the_form_closes_it(api):
+    sender = uuid.uuid4().hex
+    start_form(api, sender)
+    texts, payloads = chat(api, sender, "算了 不问了")
+    assert not any(q in t for t in texts for q in QUESTIONS) and not payloads
+    texts, payloads = chat(api, sender, "对信访处理意见不服怎么办")     # no form left waiting for an answer
+    assert payloads and payloads[-1]["routes"][0]["id"] == "xinfang_review"
+
+
 def test_welcome_then_triage_then_deadline(api):
     sender = uuid.uuid4().hex
     texts, _ = chat(api, sender, "你好")

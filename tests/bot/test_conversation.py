@@ -43,7 +43,9 @@ async def test_crisis_words_read_as_a_goodbye_get_the_crisis_answer_and_no_goodb
     turn = await conv.turn("u", "算了 不活了")
     assert "110" in turn.texts[0] and "12356" in turn.texts[0]
     assert not any("再见" in t for t in turn.texts) and "跟我说说" in turn.texts[1]
-    assert [r["id"] for r in turn.routes] == ["crisis"]
+    assert [r["id"] for r in turn.routes] == ["crisis"] and turn.intent["name"] == "crisis"
+    # the widget gets the payload too (its crisis styling and route), after the two texts
+    assert turn.messages[-1]["custom"]["kind"] == "crisis" and [m.get("text") for m in turn.messages[:2]] == turn.texts
 
 
 async def test_crisis_words_beside_a_real_answer_come_first_and_keep_the_answer():

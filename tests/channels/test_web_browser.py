@@ -177,6 +177,16 @@ def test_feedback_is_recorded_and_can_change(context, service):
     expect(answers(page).nth(1).get_by_role("button", name="没帮助")).to_have_attribute("aria-pressed", "true")
 
 
+def test_a_bare_yes_is_acknowledged_with_nothing_to_rate(context, service):
+    page = open_page(context, service["url"] + "/")
+    send(page, REVIEW)
+    answer = send(page, "好的")
+    expect(answer).to_have_attribute("data-kind", "ack")
+    expect(answer.locator(".xf-feedback")).to_have_count(0)
+    expect(answer.locator(".xf-card")).to_have_count(0)
+    expect(answer).not_to_contain_text("规定")
+
+
 def test_history_survives_reload_and_clearing_forgets(context, service):
     page = open_page(context, service["url"] + "/")
     send(page, REVIEW)

@@ -1,5 +1,6 @@
 // Turning stored entries (API message data) into DOM. Nothing here parses markup.
 const TENTATIVE_KINDS = ['clarify', 'fallback', 'out_of_scope'];
+const NO_FEEDBACK_KINDS = ['welcome', 'ack'];
 
 // One turn may carry several {"custom": ...} payloads: merge them, de-duplicating by id.
 function payloadOf(messages) {
@@ -181,6 +182,7 @@ function renderBot(entry, handlers) {
     if (Array.isArray(m.buttons)) append(el, renderQuickReplies(m.buttons, handlers.quick));
   });
   append(el, [renderRoutes(payload), renderCitations(payload.citations)]);
-  if (str(entry.turn_id) && texts && kind !== 'welcome') append(el, renderFeedback(entry, handlers.vote));
+  // nothing to rate under the welcome or under 「好的。」 said back to a bare yes or no
+  if (str(entry.turn_id) && texts && NO_FEEDBACK_KINDS.indexOf(kind) < 0) append(el, renderFeedback(entry, handlers.vote));
   return el;
 }
