@@ -41,6 +41,9 @@ def parse_chinese_numeral(text: str) -> int:
             unit = _UNITS[ch]
             if unit >= last_unit:
                 raise ValueError(f"units out of order in {text!r}")
+            if last_unit < 10_000 and zero_pending != (unit * 10 < last_unit):
+                # 零 stands for skipped places and only for them: 一千零一十, not 一千一十 or 一千零一百
+                raise ValueError(f"零 where no place is skipped, or a place skipped without 零, in {text!r}")
             if digit is None:
                 # 十 alone at the start means 一十 (十三 = 13); anywhere else a unit needs a digit.
                 if unit == 10 and i == 0:
@@ -57,6 +60,8 @@ def parse_chinese_numeral(text: str) -> int:
         if not zero_pending and 10 < last_unit < 10_000:
             # 一百二 is colloquial for 120; statutes never write it, so refuse it.
             raise ValueError(f"digit after {last_unit} without 零 or unit in {text!r}")
+        if zero_pending and last_unit < 100:
+            raise ValueError(f"零 where no place is skipped in {text!r}")   # 十零一
         total += digit
     elif zero_pending:
         raise ValueError(f"trailing 零 in {text!r}")
