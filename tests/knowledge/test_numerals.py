@@ -45,3 +45,20 @@ def test_never_crashes_on_arbitrary_numeral_strings(text):
     assert 0 < value < 10000
     canonical = to_chinese_numeral(value)
     assert text in (canonical, "一" + canonical)
+
+
+def test_every_string_of_up_to_four_numeral_characters_is_canonical_or_refused():
+    """Exhaustive where hypothesis only samples (it once found 十零一 accepted as 11)."""
+    import itertools
+
+    accepted = 0
+    for n in range(1, 5):
+        for chars in itertools.product("零一二三四五六七八九十百千", repeat=n):
+            text = "".join(chars)
+            try:
+                value = parse_chinese_numeral(text)
+            except ValueError:
+                continue
+            accepted += 1
+            assert text in (to_chinese_numeral(value), "一" + to_chinese_numeral(value)), text
+    assert accepted > 500   # the check ran over real numerals, not only refusals
