@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from knowledge.crisis import CRISIS_FOLLOW_UP, crisis_message, detect_crisis
+from knowledge.crisis import CRISIS_FOLLOW_UP, CRISIS_WHY, crisis_message, detect_crisis
 from knowledge.errors import QueryError
 from knowledge.packs import Pack
 
@@ -54,7 +54,7 @@ def crisis_reply(rt: Runtime, kind: str) -> Reply:
     reply = Reply("crisis")
     reply.texts.append(crisis_message(rt.kb.channels))
     reply.texts.append(CRISIS_FOLLOW_UP)
-    reply.add_route(rt.kb, rt.kb.routes["crisis"], "您提到的情况可能涉及人身安全，先求助")
+    reply.add_route(rt.kb, rt.kb.routes["crisis"], CRISIS_WHY)
     reply.extra["crisis"] = kind
     return reply
 

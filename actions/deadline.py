@@ -14,13 +14,15 @@ METHOD = ("计算方法：从 {start} 的次日起算第1天，按日历连续�
 EARLY = "建议尽量提前办理，不要卡着最后一天。"   # not said once the last day has passed
 UNIT_NOTE = {"day": "", "workday": "（只跳过周六、周日，未计入法定节假日）", "month": "（按月对应日）",
              "year": "（按年对应日）"}
-
-
 URGENT_DAYS = 10   # this close to the last day the reply says how many days are left
 
 
 def _fmt(d) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
+
+
+def days_left(last: dt.date, today: dt.date) -> int:
+    return (last - today).days
 
 
 def time_left(last: dt.date, today: dt.date, hotline: str) -> str | None:
@@ -29,7 +31,7 @@ def time_left(last: dt.date, today: dt.date, hotline: str) -> str | None:
     A passed limit is said plainly; whether a late request can still be made is not a rule the
     texts state, so the reply sends the person to ask rather than guessing.
     """
-    days = (last - today).days
+    days = days_left(last, today)
     if days < 0:
         return (f"按这样计算，这个期限已经在 {_fmt(last)} 届满了（今天是 {_fmt(today)}）。"
                 f"过了期限还能不能提出、有没有别的办法，建议尽快拨打 {hotline} 或向受理机关问清楚。")
@@ -67,10 +69,10 @@ def deadline_reply(rt, text: str, today=None, region: str | None = None) -> Repl
     if left:
         reply.texts.append(left)
     method = METHOD.format(start=_fmt(found.start), unit_note=UNIT_NOTE[limit.period.unit])
-    reply.texts.append(method + (EARLY if found.last_day >= today else ""))
+    reply.texts.append(method + (EARLY if days_left(found.last_day, today) >= 0 else ""))
     reply.extra["deadline"] = {"start": found.start.isoformat(), "last_day": found.last_day.isoformat(),
                                "period": {"amount": limit.period.amount, "unit": limit.period.unit},
-                               "basis": limit.basis, "days_left": (found.last_day - today).days}
+                               "basis": limit.basis, "days_left": days_left(found.last_day, today)}
     return reply
 
 

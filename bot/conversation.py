@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from knowledge.crisis import CRISIS_FOLLOW_UP, crisis_message, detect_crisis
+from knowledge.crisis import CRISIS_FOLLOW_UP, CRISIS_WHY, crisis_message, detect_crisis
 from knowledge.textnorm import to_simplified
 
 from .privacy import hash_user_id, mask_pii
@@ -117,7 +117,7 @@ class Conversations:
         if not turn.payloads:
             payload = {"kind": "crisis", "source": "service", "intent": {"name": "crisis", "confidence": None},
                        "routes": [{"id": CRISIS_ROUTE, "name": self.route_names.get(CRISIS_ROUTE, "紧急求助"),
-                                   "why": "您提到的情况可能涉及人身安全，先求助"}],
+                                   "why": CRISIS_WHY}],
                        "citations": [], "cards": [], "needs_clarification": False}
             turn.texts, turn.messages = [CRISIS_FOLLOW_UP], [{"text": CRISIS_FOLLOW_UP}, {"custom": payload}]
             turn.payloads = [payload]

@@ -28,6 +28,7 @@ def detect_crisis(text: str) -> str | None:
 
 CRISIS_CHANNELS = ("emergency_110", "emergency_120", "hotline_12356")
 # said after the help lines, by the crisis action and by the service when it answers a crisis itself
+CRISIS_WHY = "您提到的情况可能涉及人身安全，先求助"   # why the crisis route is offered
 CRISIS_FOLLOW_UP = "如果心里很难受，愿意的话可以跟我说说发生了什么。等您安全了，我们再一起看您的问题该走什么途径。"
 
 

@@ -11,9 +11,8 @@ OUT_OF_SCOPE = {"out_of_scope", "chitchat", "greet", "goodbye", "thank", "bot_ca
 async def ask(req: AskRequest, conversations: ConversationsDep) -> AskResponse:
     turn = await conversations.ask(req.text, req.region)
     intent = Intent(name=turn.intent.get("name"), confidence=turn.intent.get("confidence"))
-    # a bare 「好的」「不对」 is a reply to the bot, not a problem: no routes, like small talk
-    acknowledgement = any(p.get("kind") == "ack" for p in turn.payloads)
-    routes = [] if intent.name in OUT_OF_SCOPE or acknowledgement else [RouteOut(**r) for r in turn.routes]
+    # a bare 「好的」「不对」 needs no case here: its payload (kind "ack") carries no routes
+    routes = [] if intent.name in OUT_OF_SCOPE else [RouteOut(**r) for r in turn.routes]
     return AskResponse(messages=turn.texts, intent=intent, routes=routes,
                        citations=[CitationOut(id=c["id"], law=c["law"], article=c["article"], text=c["text"])
                                   for c in turn.citations],
