@@ -8,6 +8,7 @@ knowledge base up, then serves rasa-sdk's own app in one process on loopback.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import warnings
@@ -64,6 +65,10 @@ def main(argv: list[str] | None = None) -> None:
     executor.register_package("actions")
     app = create_app(executor, cors_origins=None)
     add_prefetch_route(app, rt)
+    # The model, index and corpus live as long as the server: out of the collector's way, a full
+    # collection no longer walks them (15–18 ms with every action call waiting, measured).
+    gc.collect()
+    gc.freeze()
     # One process: the model and index are loaded once, above, and never forked or re-spawned.
     app.run(host=args.host, port=args.port, single_process=True, access_log=False, motd=False)
 

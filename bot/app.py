@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from contextlib import asynccontextmanager
 
@@ -94,6 +95,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                                 route_names=route_names)
         app.state.readiness = Readiness(settings)
         app.state.wechat = WeChatConnector.from_settings(settings, lambda: app.state.conversations)
+        # Everything loaded so far lives as long as the service. Out of the collector's way, a
+        # full collection under load no longer walks it: about 60 ms with the event loop
+        # stopped (no turn let through to Rasa, no answer sent) down to what requests left.
+        gc.collect()
+        gc.freeze()
         yield
         if app.state.wechat is not None:
             await app.state.wechat.close()
