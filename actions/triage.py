@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge.crisis import detect_crisis
@@ -131,6 +131,20 @@ class ActionTriageAnswer(XinfangAction):
 class ValidateTriageForm(FormValidationAction):
     def name(self) -> str:
         return "validate_triage_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        """The slots this reply fills, and the bot's wait for the next reply when one is still empty.
+
+        Rasa runs this before the form asks. With a slot still empty the form asks for it, and
+        then the bot waits for the user (``data/rules.yml``): named here, as our actions name
+        theirs (``next_action`` in ``actions/base.py``), Rasa skips a run of every policy. With
+        both filled the form ends and the rules pick the answer: nothing is named. Rasa drops
+        these events when the form rejects the turn (a reply that fills nothing).
+        """
+        events = await super().run(dispatcher, tracker, domain)   # also sets the slots on ``tracker``
+        if any(tracker.get_slot(slot) is None for slot in self.domain_slots(domain)):
+            events.append(FollowupAction("action_listen"))
+        return events
 
     async def extract_problem_domain(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                      domain: dict) -> dict[str, Any]:

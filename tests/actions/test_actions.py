@@ -281,3 +281,25 @@ def test_inside_an_active_form_the_rules_choose_what_follows():
                      {"name": "triage_form"}, "action_listen")
     assert next_action(inside, [{"event": "slot", "name": "requested_slot", "value": None}]) == []
     assert next_action(tracker("你好"), []) == [{"event": "followup", "timestamp": None, "name": "action_listen"}]
+
+
+@pytest.fixture(scope="module")
+def domain_dict():
+    import yaml
+
+    from tests.paths import ROOT
+    return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+async def test_while_the_form_still_has_a_question_the_bot_waits_for_the_reply(domain_dict):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    form = ValidateTriageForm()
+    first = tracker("老板不给钱", intent="inform", slots={"requested_slot": "problem_domain"})
+    events = await form.run(CollectingDispatcher(), first, domain_dict)
+    assert {"event": "slot", "timestamp": None, "name": "problem_domain", "value": "labor"} in events
+    assert followups(events) == ["action_listen"]     # the form asks about the case next, then listens
+    second = tracker("没有", intent="deny", slots={"requested_slot": "case_status", "problem_domain": "labor"})
+    events = await form.run(CollectingDispatcher(), second, domain_dict)
+    assert {"event": "slot", "timestamp": None, "name": "case_status", "value": "none"} in events
+    assert followups(events) == []                    # both answered: the rules pick the answer
