@@ -7,10 +7,11 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge.crisis import CRISIS_FOLLOW_UP, CRISIS_WHY, crisis_message, detect_crisis
+from knowledge.deadlines import with_follow_up_date
 from knowledge.errors import QueryError
 from knowledge.packs import Pack
 
@@ -20,6 +21,9 @@ from .runtime import Runtime, runtime
 logger = logging.getLogger(__name__)
 
 HUMAN_CHANNELS = ["hotline_12345", "hotline_12348"]
+# actions that read a bare date as the answer to an earlier deadline question
+DATE_REPLY_ACTIONS = frozenset({"action_answer", "action_triage", "action_deadline", "action_fallback",
+                                "action_local_info", "action_steer"})
 
 
 def user_text(tracker: Tracker) -> str:
@@ -81,7 +85,14 @@ class XinfangAction(Action, metaclass=abc.ABCMeta):
             kind = detect_crisis(text) if text else None
             if kind and self.name() != "action_crisis":
                 crisis_reply(rt, kind).send(dispatcher, intent)
-            reply, events = self.respond(rt, tracker, text)
+            question = None if kind else with_follow_up_date(rt.kb, tracker.get_slot("problem_text"), text)
+            if question and self.name() in DATE_REPLY_ACTIONS:
+                # the date the deadline reply asked for, whatever the reply itself was read as
+                from .deadline import deadline_reply
+
+                reply, events = deadline_reply(rt, question, region=region_of(tracker)), [SlotSet("problem_text", question)]
+            else:
+                reply, events = self.respond(rt, tracker, text)
         except QueryError as exc:
             reply, events = Reply("invalid", texts=[str(exc)]), []
         except Exception:  # never a traceback to a citizen

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from rasa_sdk.events import SlotSet
+
 from knowledge.deadlines import answer_deadline
 
 from .base import XinfangAction, region_of
@@ -55,6 +57,14 @@ def deadline_reply(rt, text: str, today=None, region: str | None = None) -> Repl
         reply.kind = "deadline"
         reply.texts.insert(len(reply.texts) - 1, "如需计算期限，请告诉我是哪个环节和日期，例如：“我10月8日收到信访处理意见，复查最晚哪天申请？”")
         return reply
+    if found.limit is None:
+        # a time limit the indexed texts do not contain (a civil appeal): never a computed date
+        reply.needs_clarification = False
+        reply.texts.append(f"{found.topic}的期限，我这里收录的法律条文里没有相应规定，不能替您计算日期，以免算错耽误您。"
+                           f"请马上查看判决书、裁定书上的告知内容，或拨打 {legal_hotline(kb)} 问清楚；"
+                           "如果是告政府的行政案件，可以告诉我，我按《行政诉讼法》的规定帮您算。")
+        reply.add_route(kb, kb.routes["legal_aid"], "期限问题可以先问公共法律服务热线", None)
+        return reply
     card, limit = found.route, found.limit
     reply.cite(kb, limit.basis)
     reply.add_route(kb, card, f"{limit.label}的期限", None)
@@ -81,4 +91,5 @@ class ActionDeadline(XinfangAction):
         return "action_deadline"
 
     def respond(self, rt, tracker, text):
-        return deadline_reply(rt, text, region=region_of(tracker)), []
+        # kept so that a date sent next (「10.8号收到的」) completes this question
+        return deadline_reply(rt, text, region=region_of(tracker)), [SlotSet("problem_text", text)]

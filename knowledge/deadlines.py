@@ -20,28 +20,42 @@ from .kb import KnowledgeBase
 from .numerals import parse_chinese_numeral
 from .routes import Period, RouteCard, TimeLimit
 
-# Which time limit a question is about: keyword → (route id, article id), most specific first.
-DEADLINE_KINDS: list[tuple[tuple[str, ...], str, str]] = [
-    (("复核",), "xinfang_review", "xinfang_gongzuo_tiaoli_2022#36"),
-    (("复查",), "xinfang_review", "xinfang_gongzuo_tiaoli_2022#35"),
-    (("行政复议", "复议"), "admin_reconsideration", "xingzheng_fuyi_fa_2023#20"),
-    (("行政诉讼", "起诉政府", "告政府", "行政起诉"), "admin_litigation", "xingzheng_susong_fa_2017#46"),
-    (("劳动仲裁", "仲裁"), "labor_arbitration", "laodong_zhengyi_tiaojie_zhongcai_fa#27"),
-    (("工伤认定", "工伤"), "work_injury", "gongshang_baoxian_tiaoli_2010#17"),
-    (("再审",), "court_petition", ""),
+# Which time limit a question is about, most specific first: (groups of words, route id, article id).
+# Every group must match (any one word of a group), so 「仲裁裁决…不服起诉」 is the 15 days to sue
+# after the award, not the year to apply for arbitration. An empty article takes the card's first
+# limit; a route id of None marks a limit the indexed texts do not contain (it is never computed).
+_SUE = ("起诉", "法院", "打官司", "告")
+DEADLINE_KINDS: list[tuple[tuple[tuple[str, ...], ...], str | None, str]] = [
+    ((("承包",), ("裁决",), _SUE), "land_dispute", "nongcun_tudi_chengbao_jiufen_tiaojie_zhongcai_fa#48"),
+    ((("仲裁",), ("裁决",), _SUE), "labor_arbitration", "laodong_zhengyi_tiaojie_zhongcai_fa#50"),
+    ((("复议",), ("决定",), _SUE), "admin_litigation", "xingzheng_susong_fa_2017#45"),
+    ((("上诉",), ("行政", "政府", "复议", "城管", "公安", "征收", "执法")), "admin_litigation",
+     "xingzheng_susong_fa_2017#85"),
+    ((("上诉",),), None, "上诉"),
+    ((("复核",),), "xinfang_review", "xinfang_gongzuo_tiaoli_2022#36"),
+    ((("复查",),), "xinfang_review", "xinfang_gongzuo_tiaoli_2022#35"),
+    ((("行政复议", "复议"),), "admin_reconsideration", "xingzheng_fuyi_fa_2023#20"),
+    ((("行政诉讼", "起诉政府", "告政府", "行政起诉"),), "admin_litigation", "xingzheng_susong_fa_2017#46"),
+    ((("劳动仲裁", "仲裁"),), "labor_arbitration", "laodong_zhengyi_tiaojie_zhongcai_fa#27"),
+    ((("工伤认定", "工伤"),), "work_injury", "gongshang_baoxian_tiaoli_2010#17"),
+    ((("再审",),), "court_petition", ""),
 ]
 
 _YMD = re.compile(r"(?:(\d{4})\s*[年./-]\s*)?(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*[日号]?")
 _CN_MD = re.compile(r"(?:([〇零一二三四五六七八九]{4})年)?([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})[日号]")
 _RELATIVE = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2, "大前天": 3}
+# 「上个月15号」「这个月3号」: a day of a month counted from today's
+_MONTH_DAY = re.compile(r"(上上个?月|上个?月|这个?月|本月)\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]")
+_MONTHS_BACK = {"上上个月": 2, "上上月": 2, "上个月": 1, "上月": 1, "这个月": 0, "这月": 0, "本月": 0}
 
 
 @dataclass(frozen=True)
 class DeadlineAnswer:
-    route: RouteCard
-    limit: TimeLimit
+    route: RouteCard | None     # None: a limit the texts here do not contain (``topic`` names it)
+    limit: TimeLimit | None
     start: dt.date | None
     last_day: dt.date | None
+    topic: str = ""
 
 
 def parse_date(text: str, today: dt.date) -> dt.date | None:
@@ -49,6 +63,14 @@ def parse_date(text: str, today: dt.date) -> dt.date | None:
     for word in sorted(_RELATIVE, key=len, reverse=True):
         if word in text:
             return today - dt.timedelta(days=_RELATIVE[word])
+    rel = _MONTH_DAY.search(text)
+    if rel:
+        try:
+            day = int(rel.group(2)) if rel.group(2).isdigit() else parse_chinese_numeral(rel.group(2))
+            first = _add_months(today.replace(day=1), -_MONTHS_BACK[rel.group(1)])
+            return first.replace(day=day)
+        except ValueError:
+            return None
     year: int | None
     m = _YMD.search(text)
     if m:
@@ -96,14 +118,22 @@ def last_day(start: dt.date, period: Period) -> dt.date:
     raise ValueError(f"unknown period unit {period.unit!r}")
 
 
-def find_limit(kb: KnowledgeBase, text: str) -> tuple[RouteCard, TimeLimit] | None:
-    """The route card time limit the question is about, or None when the text does not say."""
-    for words, route_id, article in DEADLINE_KINDS:
-        if any(w in text for w in words):
-            card = kb.routes[route_id]
-            limits = [tl for tl in card.time_limits if tl.period and (not article or tl.basis == article)]
-            if limits:
-                return card, limits[0]
+def find_limit(kb: KnowledgeBase, text: str) -> tuple[RouteCard | None, TimeLimit | None, str] | None:
+    """The route card time limit the question is about, or None when the text does not say.
+
+    ``(None, None, topic)`` when the question names a limit the indexed texts do not contain.
+    """
+    for groups, route_id, article in DEADLINE_KINDS:
+        if not all(any(w in text for w in group) for group in groups):
+            continue
+        if route_id is None:
+            return None, None, article
+        card = kb.routes[route_id]
+        limits = [tl for tl in card.time_limits if tl.period and (not article or tl.basis == article)]
+        if article == "xingzheng_susong_fa_2017#85" and "裁定" in text:   # 裁定 10 days, 判决 15
+            limits = [tl for tl in limits if "裁定" in tl.label] or limits
+        if limits:
+            return card, limits[0], limits[0].label
     return None
 
 
@@ -112,7 +142,34 @@ def answer_deadline(kb: KnowledgeBase, text: str, today: dt.date | None = None) 
     found = find_limit(kb, text)
     if found is None:
         return None
-    card, limit = found
+    card, limit, topic = found
     start = parse_date(text, today)
-    end = last_day(start, limit.period) if start and limit.period else None
-    return DeadlineAnswer(card, limit, start, end)
+    end = last_day(start, limit.period) if start and limit and limit.period else None
+    return DeadlineAnswer(card, limit, start, end, topic)
+
+
+# what a reply that only gives the date may say besides the date (「10.8号收到的」「就是10月15」)
+_DATE_REPLY_WORDS = re.compile(r"[收拿接]到|送达|签收|知道|下来|出来|写的是|上面|就是|应该是|大概|是|的|了|那天|当天|在|[\s\W]")
+DATE_REPLY_MAX_EXTRA = 4   # characters left once the date and those words are gone
+
+
+def with_follow_up_date(kb: KnowledgeBase, previous: str | None, text: str, today: dt.date | None = None) -> str | None:
+    """The earlier deadline question completed by this reply's date, or None.
+
+    「复查最晚哪天申请」 is answered with a request for the date; 「10.8号收到的」 then names a
+    date and no limit of its own, so the two are read together. A longer text, or one naming
+    its own limit, is a question of its own.
+    """
+    today = today or dt.date.today()
+    if not previous:
+        return None
+    rest = text
+    for pattern in (_MONTH_DAY, _YMD, _CN_MD, re.compile("|".join(_RELATIVE))):
+        rest = pattern.sub("", rest)
+    if len(_DATE_REPLY_WORDS.sub("", rest)) > DATE_REPLY_MAX_EXTRA:
+        return None
+    if parse_date(text, today) is None or find_limit(kb, text) is not None:
+        return None
+    if find_limit(kb, previous) is None or parse_date(previous, today) is not None:
+        return None
+    return f"{previous}，{text}"

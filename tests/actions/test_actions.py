@@ -117,6 +117,14 @@ async def test_what_is_not_an_answer_leaves_the_question_open(text, intent):
     ("我10月8日收到处理意见，复查最晚哪天申请", "2026-10-08", "2026-11-07", "xinfang_gongzuo_tiaoli_2022#35"),
     ("2026年1月31日收到复查意见，要复核最晚什么时候", "2026-01-31", "2026-03-02", "xinfang_gongzuo_tiaoli_2022#36"),
     ("十月八号收到的罚款决定，行政复议最晚啥时候", "2026-10-08", "2026-12-07", "xingzheng_fuyi_fa_2023#20"),
+    # after a decision: the time to sue it, not the time to apply for the step that made it
+    ("劳动仲裁裁决书11月10日收到，不服起诉最晚哪天", "2026-11-10", "2026-11-25", "laodong_zhengyi_tiaojie_zhongcai_fa#50"),
+    ("复议决定书11月5日收到不服，起诉法院最晚哪天", "2026-11-05", "2026-11-20", "xingzheng_susong_fa_2017#45"),
+    ("告政府的官司一审判决11月12号收到，上诉最晚哪天", "2026-11-12", "2026-11-27", "xingzheng_susong_fa_2017#85"),
+    ("行政案件的一审裁定11月12号送达，上诉最晚哪天", "2026-11-12", "2026-11-22", "xingzheng_susong_fa_2017#85"),
+    ("承包地的仲裁裁决书11月1日收到，去法院起诉最晚哪天", "2026-11-01", "2026-12-01",
+     "nongcun_tudi_chengbao_jiufen_tiaojie_zhongcai_fa#48"),
+    ("上个月15号收到复查意见，复核最晚啥时候", "2026-10-15", "2026-11-14", "xinfang_gongzuo_tiaoli_2022#36"),
 ])
 async def test_deadline_is_computed_with_rule_and_article(text, start, last, basis):
     reply = deadline_reply(__import__("actions.base", fromlist=["runtime"]).runtime(), text, dt.date(2026, 11, 21))
@@ -145,6 +153,28 @@ async def test_deadline_says_when_the_last_day_has_passed_or_is_close(today, exp
     if expect and "届满" in expect:
         assert "12348" in said[0]   # where to ask; no rule about late requests is made up
     assert any("不要卡着最后一天" in t for t in reply.texts) == (today <= dt.date(2026, 11, 7))
+
+
+async def test_a_limit_the_texts_do_not_contain_is_never_computed():
+    # the civil appeal period is not in the indexed texts: no date, no borrowed rule
+    texts, _, payload = await run(ActionDeadline(), "一审判决书11月12号收到的，上诉最晚哪天", intent="ask_deadline")
+    joined = "".join(t["text"] for t in texts)
+    assert "不能替您计算" in joined and "12348" in joined
+    assert "deadline" not in payload and not re.search(r"\d{4}年\d{1,2}月\d{1,2}日", joined)
+    assert all("再审" not in c["text"] for c in payload["citations"])
+
+
+async def test_a_date_sent_after_the_deadline_question_completes_it():
+    # 「复查最晚哪天申请」 asked for the date; the reply is read with it, whatever the reply's intent
+    asked = {"problem_text": "复查最晚哪天申请"}
+    for action, intent in ((ActionTriage(), "describe_problem"), (ActionFallback(), "nlu_fallback"),
+                           (ActionDeadline(), "ask_deadline")):
+        texts, events, payload = await run(action, "10.8号收到的", intent=intent, slots=asked)
+        assert payload["deadline"]["start"].endswith("-10-08") and payload["deadline"]["basis"].endswith("#35")
+        assert followups(events) == ["action_listen"]
+    # a new question of its own is not bent into the old one
+    _, _, payload = await run(ActionTriage(), "公司欠我工资，老板11月1号跑了", intent="describe_problem", slots=asked)
+    assert "deadline" not in payload
 
 
 async def test_deadline_without_a_date_asks_for_it():
