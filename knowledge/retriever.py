@@ -24,6 +24,9 @@ MODES = ("hybrid", "bm25", "dense")
 # Weighted RRF: BM25 over jieba terms is the weaker signal here, so it counts half. Chosen on
 # one half of tests/data/retrieval_dev.yaml (odd items) and confirmed on the other half (README).
 DEFAULT_WEIGHTS = {"bm25": 0.5, "dense": 1.0}
+# A FAQ answers the query only when its question is among the closest documents of a ranking;
+# one that merely cites the same article (a different question about it) is not offered.
+FAQ_MAX_DOC_RANK = 10
 
 
 @dataclass
@@ -36,7 +39,7 @@ class Hit:
     score: float
     found_by: list[str] = field(default_factory=list)
     via: list[str] = field(default_factory=list)  # doc kinds that matched: article, paraphrase, faq, local
-    faq_ids: list[str] = field(default_factory=list)
+    faq_ids: list[str] = field(default_factory=list)   # FAQs whose question matched closely, best first
     citation: str = ""
     current: bool = True
 
@@ -125,7 +128,7 @@ class HybridRetriever:
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
     def _collapse(self, ranking: list[tuple[int, float]], f: Filters) -> dict[str, tuple[int, float, list[int]]]:
-        """Doc ranking → unit → (best rank, best score, matching docs)."""
+        """Doc ranking → unit → (best rank, best score, matching docs in rank order)."""
         units: dict[str, tuple[int, float, list[int]]] = {}
         for doc_index, score in ranking:
             for unit in self.index.docs[doc_index].targets:
@@ -151,26 +154,40 @@ class HybridRetriever:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         mask = self._doc_mask(f)
         rankings: dict[str, dict[str, tuple[int, float, list[int]]]] = {}
-        if mode in ("hybrid", "bm25"):
-            rankings["bm25"] = self._collapse(self._bm25_ranking(text, mask), f)
-        if mode in ("hybrid", "dense"):
-            rankings["dense"] = self._collapse(self._dense_ranking(text, mask), f)
+        doc_ranks: dict[str, dict[int, int]] = {}   # ranking → doc → its rank among the documents (1-based)
+        for name, ranked in (("bm25", self._bm25_ranking), ("dense", self._dense_ranking)):
+            if mode in ("hybrid", name):
+                docs = ranked(text, mask)
+                rankings[name] = self._collapse(docs, f)
+                doc_ranks[name] = {d: i + 1 for i, (d, _s) in enumerate(docs[:FAQ_MAX_DOC_RANK])}
         fused: dict[str, float] = {}
         for name, units in rankings.items():
             for unit, (rank, score, _docs) in units.items():
                 fused[unit] = fused.get(unit, 0.0) + (
                     self.weights[name] / (self.rrf_k + rank) if mode == "hybrid" else score)
         best = sorted(fused, key=lambda u: (-fused[u], u))[:k]
-        hits = [self._hit(u, fused[u], rankings) for u in best]
+        hits = [self._hit(u, fused[u], rankings, doc_ranks) for u in best]
         if not hits:
             logger.info("kb.search.no_hit", extra={"mode": mode})
         return hits
 
-    def _hit(self, unit: str, score: float, rankings: dict) -> Hit:
+    def _faq_ids(self, docs: list[int], doc_ranks: dict[str, dict[int, int]]) -> list[str]:
+        """The FAQs among ``docs`` whose question is one of the closest documents, best fused rank first."""
+        scores: dict[str, float] = {}
+        for d in docs:
+            if self.index.docs[d].kind != "faq":
+                continue
+            score = sum(self.weights[name] / (self.rrf_k + ranks[d]) for name, ranks in doc_ranks.items() if d in ranks)
+            if score:
+                faq = self.index.docs[d].doc_id.split(":")[1]
+                scores[faq] = max(scores.get(faq, 0.0), score)
+        return sorted(scores, key=lambda faq: (-scores[faq], faq))
+
+    def _hit(self, unit: str, score: float, rankings: dict, doc_ranks: dict[str, dict[int, int]]) -> Hit:
         found_by = [name for name, units in rankings.items() if unit in units]
         docs = sorted({d for units in rankings.values() if unit in units for d in units[unit][2]})
         via = sorted({self.index.docs[d].kind for d in docs})
-        faq_ids = sorted({self.index.docs[d].doc_id.split(":")[1] for d in docs if self.index.docs[d].kind == "faq"})
+        faq_ids = self._faq_ids(docs, doc_ranks)
         if unit.startswith("local/"):
             resolved = self.kb.local_unit(unit)
             pack, item = resolved if resolved else (None, None)

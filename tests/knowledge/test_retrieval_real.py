@@ -87,3 +87,14 @@ def test_int8_model_stays_close_to_fp32_and_has_its_own_id():
     a, b = fp32.embed_passages(texts), int8.embed_passages(texts)
     cos = (a * b).sum(axis=1)
     assert cos.min() > 0.95
+
+
+@pytest.mark.parametrize("query,article,faq", [
+    # the FAQ whose question matched, not another FAQ that happens to cite the same article
+    ("信访信要写哪些内容", "xinfang_gongzuo_tiaoli_2022#19", "faq_xinfang_xie_shenme"),
+    ("复核完了我还不服呢", "xinfang_gongzuo_tiaoli_2022#36", "faq_xinfang_fuhe_hou"),
+    ("上访的时候有啥不能干的", "xinfang_gongzuo_tiaoli_2022#26", "faq_xinfang_jinzhi"),
+])
+def test_the_faq_offered_is_the_one_that_was_asked(svc, query, article, faq):
+    top = svc.retriever.search(query, k=3)[0]
+    assert top.id == article and top.faq_ids[0] == faq
