@@ -7,6 +7,7 @@ from rasa_sdk.events import SlotSet
 from knowledge.retriever import Filters
 
 from .base import XinfangAction, find_pack, region_of
+from .context import with_matter
 from .render import DISCLAIMER, Reply, excerpt, legal_hotline, route_text
 
 
@@ -50,4 +51,6 @@ class ActionAnswer(XinfangAction):
         return "action_answer"
 
     def respond(self, rt, tracker, text):
-        return answer_question(rt, text, region_of(tracker)), [SlotSet("problem_text", text)]
+        query = with_matter(tracker, text)
+        # a follow-up keeps the matter it follows as the one to come back to
+        return answer_question(rt, query, region_of(tracker)), [] if query != text else [SlotSet("problem_text", text)]

@@ -9,6 +9,7 @@ from rasa_sdk.events import SlotSet
 from knowledge.deadlines import answer_deadline
 
 from .base import XinfangAction, region_of
+from .context import with_matter
 from .render import Reply, legal_hotline
 
 METHOD = ("计算方法：从 {start} 的次日起算第1天，按日历连续计算{unit_note}；期限的最后一天如遇法定节假日等特殊情况，"
@@ -91,5 +92,7 @@ class ActionDeadline(XinfangAction):
         return "action_deadline"
 
     def respond(self, rt, tracker, text):
-        # kept so that a date sent next (「10.8号收到的」) completes this question
-        return deadline_reply(rt, text, region=region_of(tracker)), [SlotSet("problem_text", text)]
+        # kept so that a date sent next (「10.8号收到的」) completes this question; a follow-up
+        # (「那要多久」) is about the matter before it, which stays the one to come back to
+        query = with_matter(tracker, text)
+        return deadline_reply(rt, query, region=region_of(tracker)), [] if query != text else [SlotSet("problem_text", text)]

@@ -333,3 +333,30 @@ async def test_while_the_form_still_has_a_question_the_bot_waits_for_the_reply(d
     events = await form.run(CollectingDispatcher(), second, domain_dict)
     assert {"event": "slot", "timestamp": None, "name": "case_status", "value": "none"} in events
     assert followups(events) == []                    # both answered: the rules pick the answer
+
+
+@pytest.mark.parametrize("text,follows", [
+    ("那要多久", True), ("要钱吗", True), ("还有别的办法吗", True), ("电话呢", True),
+    ("复查找谁", False),                      # a matter of its own
+    ("老板跑了，那工资还能要回来吗", False),   # so is this
+    ("我想问问如果对方一直不同意调解的话下一步该怎么办", False),   # too long to be a follow-up
+])
+def test_what_counts_as_a_follow_up(text, follows):
+    from actions.context import with_matter
+
+    t = tracker(text, slots={"problem_text": "邻居家漏水把我家淹了"})
+    assert (with_matter(t, text) != text) is follows
+
+
+async def test_a_follow_up_is_answered_about_the_matter_before_it():
+    wages = {"problem_text": "公司拖欠我三个月工资，老板一直不给"}
+    _, events, payload = await run(ActionAnswer(), "那要多久", slots=wages)
+    laws = {c["law"] for c in payload["citations"]}
+    assert laws & {"劳动争议调解仲裁法", "劳动保障监察条例", "保障农民工工资支付条例"}, laws
+    assert not [e for e in events if e.get("name") == "problem_text"]   # the matter stays the wages
+    # read as out of scope on its own, 「那去哪」 is still a question about the wages
+    _, _, payload = await run(ActionFallback(), "那去哪", intent="out_of_scope", slots=wages)
+    assert payload["kind"] == "answer" and payload["citations"]
+    # but out of scope stays out of scope when it does not follow anything up
+    texts, _, payload = await run(ActionFallback(), "今天天气怎么样", intent="out_of_scope", slots=wages)
+    assert payload["kind"] == "out_of_scope" and not payload["citations"]

@@ -1,0 +1,48 @@
+"""Short follow-ups read with the matter they follow: 「那要多久」 after 「公司欠我三个月工资」.
+
+On its own 「那要多久」 would be searched as it stands and get whatever provision is closest
+to "how long" (the six months to sue the government, whatever the matter). The matter the
+person described or asked about last is kept in the ``problem_text`` slot; a short message
+that names no matter of its own is looked up together with it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rasa_sdk import Tracker
+
+FOLLOW_UP_MAX_CHARS = 10
+# how a follow-up opens or closes: 「那…」「还有…」「如果…」「…呢」
+MARKED = re.compile(r"^(那|还|如果|要是|万一|然后|接下来)|呢$")
+# words that name a matter or a procedure: a message with one is a question of its own
+TOPIC_WORDS = (
+    "信访", "上访", "复查", "复核", "仲裁", "复议", "起诉", "诉讼", "上诉", "再审", "执行", "调解", "举报", "投诉",
+    "工伤", "工资", "劳动", "社保", "拆", "征收", "征地", "土地", "宅基地", "房", "低保", "救助", "离婚", "赡养",
+    "邻居", "法院", "判决", "检察", "派出所", "警察", "报警", "政府", "罚款", "处罚", "城管", "消费", "退款",
+    "贪污", "腐败", "干部", "法律援助", "律师",
+)
+
+
+def _core(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text)
+
+
+def is_follow_up(text: str, strict: bool = False) -> bool:
+    """A short message that names no matter of its own (「那要多久」「要钱吗」「还有别的办法吗」).
+
+    ``strict`` also asks that it open or close like a follow-up (「那…」「…呢」): for texts read
+    as out of scope, where 「今天天气怎么样」 must stay out of scope.
+    """
+    core = _core(text)
+    if not core or len(core) > FOLLOW_UP_MAX_CHARS or any(w in core for w in TOPIC_WORDS):
+        return False
+    return not strict or bool(MARKED.search(core))
+
+
+def with_matter(tracker: Tracker, text: str, strict: bool = False) -> str:
+    """The text to look up: a follow-up together with the matter before it, else the text itself."""
+    previous = tracker.get_slot("problem_text")
+    if not previous or _core(previous) == _core(text) or not is_follow_up(text, strict):
+        return text
+    return f"{previous}，{text}"
