@@ -126,6 +126,11 @@ class RouteClassifier:
         dense_top = max(candidates, key=lambda r: dense_score[r])
         bm_top = max(candidates, key=lambda r: bm_score[r])
         agree = bm_score[bm_top] > 0 and dense_top == bm_top == ordered[0]
-        confident = bool(crisis) or domain is not None or agree or (
+        # The form's first question asks the kind of matter. When both signals and the two best
+        # routes all point at routes of one kind (复议 or 诉讼 for 「村里强拆我家房子」), its answer
+        # would change nothing; a vague text (no words the examples share) is still asked.
+        named = {dense_top, bm_top, *ordered[:2]}
+        one_kind = bm_score[bm_top] > 0 and any(named <= set(routes) for routes in self.domain_routes.values())
+        confident = bool(crisis) or domain is not None or agree or one_kind or (
             len(ordered) > 1 and fused[ordered[0]] - fused[ordered[1]] >= self.margin)
         return Triage(ranking, crisis, confident)

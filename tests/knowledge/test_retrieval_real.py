@@ -98,3 +98,20 @@ def test_int8_model_stays_close_to_fp32_and_has_its_own_id():
 def test_the_faq_offered_is_the_one_that_was_asked(svc, query, article, faq):
     top = svc.retriever.search(query, k=3)[0]
     assert top.id == article and top.faq_ids[0] == faq
+
+
+@pytest.mark.parametrize("text,asks", [
+    ("村里强拆我家房子", False),          # 复议 or 诉讼: asking the kind of matter would change nothing
+    ("公司欠我工资两个月", False),        # 仲裁 or 劳动监察: the same
+    ("出了点事不知道咋办", True),          # vague: asked, whatever the similarity happens to rank first
+    ("我们单位的事没人管 气死我了", True),
+])
+def test_a_problem_whose_routes_are_of_one_kind_is_answered_without_questions(svc, text, asks):
+    from bot.settings import get_settings
+    from knowledge.embedding_cache import EmbeddingCache
+    from knowledge.index import make_tokenizer
+    from knowledge.triage import RouteClassifier
+
+    classifier = RouteClassifier(svc.kb, svc.embedder, EmbeddingCache(get_settings().embedding_cache_path),
+                                 make_tokenizer(svc.kb, get_settings().SEGMENTER))
+    assert classifier.classify(text).confident is not asks
