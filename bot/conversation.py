@@ -18,7 +18,7 @@ from typing import Any
 from knowledge.crisis import CRISIS_FOLLOW_UP, CRISIS_WHY, crisis_message, detect_crisis
 from knowledge.textnorm import to_simplified
 
-from .privacy import hash_user_id, mask_pii
+from .privacy import PRIVACY_REMINDER, for_dialogue, hash_user_id, mask_pii
 from .rasa_client import RasaClient
 from .store import Store, TurnRecord
 
@@ -74,11 +74,13 @@ class Conversations:
                    namespace: str = "web", parse_intent: bool = False, ref: str | None = None) -> Turn:
         # Rasa's training data is simplified Chinese: a message in traditional characters is
         # converted first (the user's own text is not changed anywhere else).
-        masked = mask_pii(to_simplified(text))
+        simplified = to_simplified(text)
+        masked = mask_pii(simplified)
+        said = for_dialogue(masked)   # what the dialogue reads: the masked numbers left out
         hashed = self.user_hash(sender, namespace)
         meta = {k: v for k, v in (metadata or {}).items() if k in ("region", "channel", "locale")}
-        on_admit = None if self.prefetch is None else (lambda: self._maybe_prefetch(masked))
-        raw = await self.rasa.send(hashed, masked, meta, on_admit=on_admit)
+        on_admit = None if self.prefetch is None else (lambda: self._maybe_prefetch(said))
+        raw = await self.rasa.send(hashed, said, meta, on_admit=on_admit)
         turn = Turn(ref=ref or uuid.uuid4().hex)
         for m in raw:
             custom = m.get("custom")
@@ -98,11 +100,14 @@ class Conversations:
         if intents:
             turn.intent = intents[-1]
         elif parse_intent:
-            parsed = await self.rasa.parse(masked)
+            parsed = await self.rasa.parse(said)
             turn.intent = {"name": parsed.get("intent", {}).get("name"),
                            "confidence": parsed.get("intent", {}).get("confidence")}
         if detect_crisis(text) and not any(p.get("kind") == "crisis" for p in turn.payloads):
             self._crisis_first(turn)
+        if masked != simplified:
+            turn.texts.append(PRIVACY_REMINDER)
+            turn.messages.append({"text": PRIVACY_REMINDER})
         if self.store is not None:
             turn.recorded = await self._record(turn, namespace, hashed, masked, channel_ref=ref)
         return turn

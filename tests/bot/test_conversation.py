@@ -63,12 +63,28 @@ async def test_a_goodbye_without_crisis_words_is_left_alone():
 
 async def test_rasa_gets_masked_simplified_text_and_a_hashed_sender(tmp_path):
     rasa = RecordingRasa(ANSWER)
-    conv = Conversations(rasa, "k", {}, Store(f"sqlite:///{tmp_path / 'db'}"))
-    await conv.turn("openid-123", "對處理意見不服，我電話13912345678", {"region": "350206", "evil": 1})
+    store = Store(f"sqlite:///{tmp_path / 'db'}")
+    conv = Conversations(rasa, "k", {}, store)
+    turn = await conv.turn("openid-123", "對處理意見不服，我電話13912345678", {"region": "350206", "evil": 1})
     sender, text, meta = rasa.sent[0]
-    assert text == "对处理意见不服，我电话[手机号]"
+    # the number, masked, and the words that introduced it are left out of what the dialogue reads
+    assert text == "对处理意见不服，" and "13912345678" not in str(rasa.sent)
     assert "openid-123" not in sender and sender.startswith("web-")
     assert meta == {"region": "350206"}
+    assert store.recent_turns()[0]["text"] == "对处理意见不服，我电话[手机号]"
+    # and the citizen is told, after the answer, not to send such numbers
+    assert turn.texts[0] == "可以申请复查。" and "不要在这里发送身份证号" in turn.texts[-1]
+
+
+async def test_a_wage_question_with_numbers_in_it_is_still_a_wage_question():
+    rasa = RecordingRasa(ANSWER)
+    conv = Conversations(rasa, "k", {})
+    await conv.turn("u", "我身份证号是350206198805125678，手机13812345678，银行卡6222021234567890123，公司欠我工资")
+    assert rasa.sent[0][1] == "公司欠我工资"
+    turn = await conv.turn("u", "13812345678")      # nothing but a number: the label stays, never the number
+    assert rasa.sent[1][1] == "[手机号]" and "不要在这里发送" in turn.texts[-1]
+    turn = await conv.turn("u", "复查怎么申请")
+    assert not any("不要在这里发送" in t for t in turn.texts)
 
 
 async def test_each_turn_is_recorded_once_and_a_channel_ref_dedups(tmp_path):
