@@ -27,7 +27,7 @@ def local_reply(rt, text: str, region: str | None) -> Reply:
         for o in pack.offices:
             contact = "，".join(x for x in (o.address, o.phone, o.hours, o.online) if x)
             lines.append(f"· {o.name}" + (f"：{contact}" if contact else "（具体地址、电话以该单位公布为准）"))
-        reply.texts.append(f"{pack.region_name}的信息（{pack.maintainer}整理，核对日期 {pack.updated_on}）：\n"
+        reply.texts.append(f"{pack.region_name}的信息（来源：{pack.maintainer}；核对日期 {pack.updated_on}）：\n"
                            + "\n".join(lines))
         if pack.rules:
             reply.texts.append("当地做法：\n" + "\n".join(f"· {r.title}：{r.text}" for r in pack.rules[:4]))

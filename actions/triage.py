@@ -86,7 +86,7 @@ def triage_reply(rt, text: str, triage: Triage, region: str | None) -> Reply:
     reply.texts.append("根据您说的情况，建议优先考虑这条途径：\n" + route_text(kb, first, pack))
     others = [kb.routes[r.route] for r in ranking[1:3]]
     if others:
-        reply.texts.append("也可以考虑：" + "；".join(f"【{c.name}】{c.summary}" for c in others))
+        reply.texts.append("也可以考虑：" + "；".join(f"【{c.name}】{c.summary.rstrip('。')}" for c in others) + "。")
     principle = load_triage_rules()["principle"]
     if first.id not in ("crisis", "xinfang", "hotline_12345"):
         reply.texts.append(principle["text"])
