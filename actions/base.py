@@ -15,6 +15,7 @@ from knowledge.deadlines import with_follow_up_date
 from knowledge.errors import QueryError
 from knowledge.packs import Pack
 
+from .context import asked_for_date
 from .render import Reply
 from .runtime import Runtime, runtime
 
@@ -23,7 +24,7 @@ logger = logging.getLogger(__name__)
 HUMAN_CHANNELS = ["hotline_12345", "hotline_12348"]
 # actions that read a bare date as the answer to an earlier deadline question
 DATE_REPLY_ACTIONS = frozenset({"action_answer", "action_triage", "action_deadline", "action_fallback",
-                                "action_local_info", "action_steer"})
+                                "action_local_info"})
 
 
 def user_text(tracker: Tracker) -> str:
@@ -85,7 +86,8 @@ class XinfangAction(Action, metaclass=abc.ABCMeta):
             kind = detect_crisis(text) if text else None
             if kind and self.name() != "action_crisis":
                 crisis_reply(rt, kind).send(dispatcher, intent)
-            question = None if kind else with_follow_up_date(rt.kb, tracker.get_slot("problem_text"), text)
+            question = (with_follow_up_date(rt.kb, tracker.get_slot("problem_text"), text)
+                        if not kind and asked_for_date(tracker) else None)
             if question and self.name() in DATE_REPLY_ACTIONS:
                 # the date the deadline reply asked for, whatever the reply itself was read as
                 from .deadline import deadline_reply

@@ -15,6 +15,10 @@ from rasa_sdk import Tracker
 FOLLOW_UP_MAX_CHARS = 10
 # how a follow-up opens or closes: 「那…」「还有…」「如果…」「…呢」
 MARKED = re.compile(r"^(那|还|如果|要是|万一|然后|接下来)|呢$")
+# what a follow-up about the same matter asks: how long, what it costs, where, whom, what to bring
+FOLLOW_UP_ASKS = re.compile(r"多久|多长时间|几天|要钱|收费|花钱|费用|去哪|在哪|找谁|带什么|要带|电话|地址|怎么去|有用吗|管用吗")
+# the deadline reply's request for a date (actions/deadline.py); a date sent next answers it
+DATE_REQUEST = "请告诉我具体日期"
 # words that name a matter or a procedure: a message with one is a question of its own
 TOPIC_WORDS = (
     "信访", "上访", "复查", "复核", "仲裁", "复议", "起诉", "诉讼", "上诉", "再审", "执行", "调解", "举报", "投诉",
@@ -29,15 +33,16 @@ def _core(text: str) -> str:
 
 
 def is_follow_up(text: str, strict: bool = False) -> bool:
-    """A short message that names no matter of its own (「那要多久」「要钱吗」「还有别的办法吗」).
+    """A short message that names no matter of its own and opens or closes like a follow-up
+    (「那…」「…呢」「还有别的办法吗」) or asks what one asks about the same matter (「要钱吗」「多久」).
 
-    ``strict`` also asks that it open or close like a follow-up (「那…」「…呢」): for texts read
-    as out of scope, where 「今天天气怎么样」 must stay out of scope.
+    ``strict`` (texts read as out of scope, where 「今天天气怎么样」 must stay out of scope) takes
+    only the opening or closing. 「借钱不还怎么办」「你是谁」 are questions of their own.
     """
     core = _core(text)
     if not core or len(core) > FOLLOW_UP_MAX_CHARS or any(w in core for w in TOPIC_WORDS):
         return False
-    return not strict or bool(MARKED.search(core))
+    return bool(MARKED.search(core)) or (not strict and bool(FOLLOW_UP_ASKS.search(core)))
 
 
 def with_matter(tracker: Tracker, text: str, strict: bool = False) -> str:
@@ -46,3 +51,17 @@ def with_matter(tracker: Tracker, text: str, strict: bool = False) -> str:
     if not previous or _core(previous) == _core(text) or not is_follow_up(text, strict):
         return text
     return f"{previous}，{text}"
+
+
+def asked_for_date(tracker: Tracker) -> bool:
+    """Whether the bot's last turn, just before this message, asked for the date of a deadline."""
+    seen_user = False
+    for event in reversed(tracker.events or []):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif kind == "bot" and seen_user and DATE_REQUEST in (event.get("text") or ""):
+            return True
+    return False

@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from knowledge.deadlines import answer_deadline
 
 from .base import XinfangAction, region_of
-from .context import with_matter
+from .context import DATE_REQUEST, with_matter
 from .render import Reply, legal_hotline
 
 METHOD = ("计算方法：从 {start} 的次日起算第1天，按日历连续计算{unit_note}；期限的最后一天如遇法定节假日等特殊情况，"
@@ -62,8 +62,9 @@ def deadline_reply(rt, text: str, today=None, region: str | None = None) -> Repl
         # a time limit the indexed texts do not contain (a civil appeal): never a computed date
         reply.needs_clarification = False
         reply.texts.append(f"{found.topic}的期限，我这里收录的法律条文里没有相应规定，不能替您计算日期，以免算错耽误您。"
-                           f"请马上查看判决书、裁定书上的告知内容，或拨打 {legal_hotline(kb)} 问清楚；"
-                           "如果是告政府的行政案件，可以告诉我，我按《行政诉讼法》的规定帮您算。")
+                           f"请马上查看判决书、裁定书等文书上的告知内容，或拨打 {legal_hotline(kb)} 问清楚。"
+                           + ("如果是告政府的行政案件，可以告诉我，我按《行政诉讼法》的规定帮您算。"
+                              if found.topic == "上诉" else ""))
         reply.add_route(kb, kb.routes["legal_aid"], "期限问题可以先问公共法律服务热线", None)
         return reply
     card, limit = found.route, found.limit
@@ -72,7 +73,7 @@ def deadline_reply(rt, text: str, today=None, region: str | None = None) -> Repl
     rule = f"{kb.corpus.citation(limit.basis)}：“{limit.quote}”。"
     if found.start is None:
         reply.needs_clarification = True
-        reply.texts.append(f"{limit.label}：{rule}\n请告诉我具体日期（例如“10月8日收到”），我帮您算出最后一天。")
+        reply.texts.append(f"{limit.label}：{rule}\n{DATE_REQUEST}（例如“10月8日收到”），我帮您算出最后一天。")
         return reply
     reply.texts.append(f"{limit.label}：{rule}\n按您说的 {_fmt(found.start)} 计算，最晚应在 {_fmt(found.last_day)}"
                        f"（含当天）之前提出。")

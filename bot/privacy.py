@@ -30,11 +30,11 @@ def mask_pii(text: str) -> str:
 
 # Said after the answer whenever something was masked: the citizen learns not to send it again.
 PRIVACY_REMINDER = ("提醒：为保护您的隐私，请不要在这里发送身份证号、手机号、银行卡号等个人信息。"
-                    "刚才的号码已自动隐去，没有被记录；办理时请直接提供给受理机关。")
+                    "刚才消息里的这类信息已自动隐去，没有被记录；办理时请直接提供给受理机关。")
 _LABELS = "|".join(re.escape(label[1:-1]) for label, _ in _PATTERNS)
 # a masked number with what introduced it: 「我身份证号是[身份证号]，」「手机：[手机号]」
-_MASKED_CLAUSE = re.compile(r"(?:我的?)?(?:身份证号?码?|手机号?码?|电话号?码?|联系电话|银行卡号?|卡号|邮箱|账号)?"
-                            r"\s*(?:是|为|:|：)?\s*\[(?:" + _LABELS + r")\][，,。；;、\s]*")
+_MASKED_CLAUSE = re.compile(r"(?:(?:我的?)?(?:身份证号?码?|手机号?码?|电话号?码?|联系电话|银行卡号?|卡号|邮箱|账号)"
+                            r"\s*(?:是|为|:|：)?\s*)?\[(?:" + _LABELS + r")\][，,。；;、\s]*")
 
 
 def for_dialogue(masked: str) -> str:

@@ -20,28 +20,40 @@ from .kb import KnowledgeBase
 from .numerals import parse_chinese_numeral
 from .routes import Period, RouteCard, TimeLimit
 
-# Which time limit a question is about, most specific first: (groups of words, route id, article id).
-# Every group must match (any one word of a group), so 「仲裁裁决…不服起诉」 is the 15 days to sue
-# after the award, not the year to apply for arbitration. An empty article takes the card's first
-# limit; a route id of None marks a limit the indexed texts do not contain (it is never computed).
-_SUE = ("起诉", "法院", "打官司", "告")
-DEADLINE_KINDS: list[tuple[tuple[tuple[str, ...], ...], str | None, str]] = [
-    ((("承包",), ("裁决",), _SUE), "land_dispute", "nongcun_tudi_chengbao_jiufen_tiaojie_zhongcai_fa#48"),
-    ((("仲裁",), ("裁决",), _SUE), "labor_arbitration", "laodong_zhengyi_tiaojie_zhongcai_fa#50"),
-    ((("复议",), ("决定",), _SUE), "admin_litigation", "xingzheng_susong_fa_2017#45"),
-    ((("上诉",), ("行政", "政府", "复议", "城管", "公安", "征收", "执法")), "admin_litigation",
-     "xingzheng_susong_fa_2017#85"),
-    ((("上诉",),), None, "上诉"),
-    ((("复核",),), "xinfang_review", "xinfang_gongzuo_tiaoli_2022#36"),
-    ((("复查",),), "xinfang_review", "xinfang_gongzuo_tiaoli_2022#35"),
-    ((("行政复议", "复议"),), "admin_reconsideration", "xingzheng_fuyi_fa_2023#20"),
-    ((("行政诉讼", "起诉政府", "告政府", "行政起诉"),), "admin_litigation", "xingzheng_susong_fa_2017#46"),
-    ((("劳动仲裁", "仲裁"),), "labor_arbitration", "laodong_zhengyi_tiaojie_zhongcai_fa#27"),
-    ((("工伤认定", "工伤"),), "work_injury", "gongshang_baoxian_tiaoli_2010#17"),
-    ((("再审",),), "court_petition", ""),
+# Which time limit a question is about, most specific first: (groups of words, words that rule the
+# kind out, route id, article id). Every group must match (any one word of a group), so
+# 「仲裁裁决书…不服起诉」 is the 15 days to sue after the award, not the year to apply for
+# arbitration. An empty article takes the card's first limit; a route id of None marks a limit
+# the indexed texts do not contain: it is named, never computed.
+_SUE = ("起诉", "法院", "打官司")
+_ADMIN = ("行政", "告政府", "复议", "城管", "征收", "拆迁")
+_CRIMINAL = ("刑事", "判刑", "公诉", "被告人", "坐牢", "有期徒刑", "拘役")
+DEADLINE_KINDS: list[tuple[tuple[tuple[str, ...], ...], tuple[str, ...], str | None, str]] = [
+    # appeals first: a case that went to court after arbitration or 复议 is at the appeal stage now
+    ((("上诉",), _CRIMINAL), (), None, "刑事案件上诉"),
+    ((("上诉",), _ADMIN), (), "admin_litigation", "xingzheng_susong_fa_2017#85"),
+    ((("上诉",),), (), None, "上诉"),
+    ((("执行",), ("申请",)), ("不执行", "执行难"), None, "申请强制执行"),
+    ((("商事仲裁", "仲裁协议"),), (), None, "商事仲裁"),
+    ((("承包",), ("仲裁裁决", "裁决书"), _SUE), (), "land_dispute", "nongcun_tudi_chengbao_jiufen_tiaojie_zhongcai_fa#48"),
+    ((("仲裁裁决", "裁决书"), ("终局",), _SUE), ("公司不服", "单位不服", "用人单位"), "labor_arbitration",
+     "laodong_zhengyi_tiaojie_zhongcai_fa#48"),
+    ((("仲裁裁决", "裁决书"), _SUE), ("终局", "申请仲裁", "申请劳动仲裁"), "labor_arbitration",
+     "laodong_zhengyi_tiaojie_zhongcai_fa#50"),
+    ((("复议决定",), _SUE), (), "admin_litigation", "xingzheng_susong_fa_2017#45"),
+    ((("复核",),), (), "xinfang_review", "xinfang_gongzuo_tiaoli_2022#36"),
+    ((("复查",),), (), "xinfang_review", "xinfang_gongzuo_tiaoli_2022#35"),
+    ((("行政复议", "复议"),), (), "admin_reconsideration", "xingzheng_fuyi_fa_2023#20"),
+    ((("行政诉讼", "起诉政府", "告政府", "行政起诉"),), (), "admin_litigation", "xingzheng_susong_fa_2017#46"),
+    ((("劳动仲裁", "仲裁"),), ("终局",), "labor_arbitration", "laodong_zhengyi_tiaojie_zhongcai_fa#27"),
+    ((("工伤认定", "工伤"),), (), "work_injury", "gongshang_baoxian_tiaoli_2010#17"),
+    ((("再审",),), (), "court_petition", ""),
 ]
 
-_YMD = re.compile(r"(?:(\d{4})\s*[年./-]\s*)?(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*[日号]?")
+# 2026年10月8日 / 2026.10.8 / 10月8日 / 10/8 / 10.8号 / 10-8号: a dot or a dash between month and
+# day only with a year before it or 日/号 after it (「3.5万」「等了3-5天」 are not dates)
+_YMD = re.compile(r"(?:(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})"
+                  r"|(\d{1,2})\s*(?:月\s*(\d{1,2})|/\s*(\d{1,2})|[.-]\s*(\d{1,2})(?=\s*[日号])))(?!\d)")
 _CN_MD = re.compile(r"(?:([〇零一二三四五六七八九]{4})年)?([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})[日号]")
 _RELATIVE = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2, "大前天": 3}
 # 「上个月15号」「这个月3号」: a day of a month counted from today's
@@ -59,25 +71,33 @@ class DeadlineAnswer:
 
 
 def parse_date(text: str, today: dt.date) -> dt.date | None:
-    """The date the text mentions (年 optional: the latest such date not after today)."""
-    for word in sorted(_RELATIVE, key=len, reverse=True):
-        if word in text:
-            return today - dt.timedelta(days=_RELATIVE[word])
+    """The date the text mentions (年 optional: the latest such date not after today).
+
+    A written date wins over 今天/昨天 in the same text (「10月8日收到，今天想问…」).
+    """
     rel = _MONTH_DAY.search(text)
     if rel:
         try:
             day = int(rel.group(2)) if rel.group(2).isdigit() else parse_chinese_numeral(rel.group(2))
             first = _add_months(today.replace(day=1), -_MONTHS_BACK[rel.group(1)])
-            return first.replace(day=day)
+            found = first.replace(day=day)
         except ValueError:
             return None
+        return found if found <= today else None
     year: int | None
     m = _YMD.search(text)
     if m:
-        year, month, day = (int(m.group(1)) if m.group(1) else None), int(m.group(2)), int(m.group(3))
+        if m.group(1):
+            year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        else:
+            year, month = None, int(m.group(4))
+            day = int(next(g for g in m.groups()[4:] if g))
     else:
         c = _CN_MD.search(text)
         if not c:
+            for word in sorted(_RELATIVE, key=len, reverse=True):
+                if word in text:
+                    return today - dt.timedelta(days=_RELATIVE[word])
             return None
         year = int("".join(str("〇一二三四五六七八九".index(ch) if ch != "零" else 0) for ch in c.group(1))) \
             if c.group(1) else None
@@ -123,8 +143,8 @@ def find_limit(kb: KnowledgeBase, text: str) -> tuple[RouteCard | None, TimeLimi
 
     ``(None, None, topic)`` when the question names a limit the indexed texts do not contain.
     """
-    for groups, route_id, article in DEADLINE_KINDS:
-        if not all(any(w in text for w in group) for group in groups):
+    for groups, unless, route_id, article in DEADLINE_KINDS:
+        if not all(any(w in text for w in group) for group in groups) or any(w in text for w in unless):
             continue
         if route_id is None:
             return None, None, article
@@ -150,7 +170,7 @@ def answer_deadline(kb: KnowledgeBase, text: str, today: dt.date | None = None) 
 
 # what a reply that only gives the date may say besides the date (「10.8号收到的」「就是10月15」)
 _DATE_REPLY_WORDS = re.compile(r"[收拿接]到|送达|签收|知道|下来|出来|写的是|上面|就是|应该是|大概|是|的|了|那天|当天|在|[\s\W]")
-DATE_REPLY_MAX_EXTRA = 4   # characters left once the date and those words are gone
+DATE_REPLY_MAX_EXTRA = 2   # characters left once the date and those words are gone
 
 
 def with_follow_up_date(kb: KnowledgeBase, previous: str | None, text: str, today: dt.date | None = None) -> str | None:

@@ -130,7 +130,8 @@ class RouteClassifier:
         # routes all point at routes of one kind (复议 or 诉讼 for 「村里强拆我家房子」), its answer
         # would change nothing; a vague text (no words the examples share) is still asked.
         named = {dense_top, bm_top, *ordered[:2]}
-        one_kind = bm_score[bm_top] > 0 and any(named <= set(routes) for routes in self.domain_routes.values())
+        one_kind = bm_score[bm_top] > 0 and any(named <= set(routes) for kind, routes in self.domain_routes.items()
+                                                if kind != "other")   # 「其他」 is no kind of matter
         confident = bool(crisis) or domain is not None or agree or one_kind or (
             len(ordered) > 1 and fused[ordered[0]] - fused[ordered[1]] >= self.margin)
         return Triage(ranking, crisis, confident)

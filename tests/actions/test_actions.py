@@ -124,6 +124,14 @@ async def test_what_is_not_an_answer_leaves_the_question_open(text, intent):
     ("行政案件的一审裁定11月12号送达，上诉最晚哪天", "2026-11-12", "2026-11-22", "xingzheng_susong_fa_2017#85"),
     ("承包地的仲裁裁决书11月1日收到，去法院起诉最晚哪天", "2026-11-01", "2026-12-01",
      "nongcun_tudi_chengbao_jiufen_tiaojie_zhongcai_fa#48"),
+    ("终局裁决书11月1日收到，我不服，去法院起诉最晚哪天", "2026-11-01", "2026-11-16",
+     "laodong_zhengyi_tiaojie_zhongcai_fa#48"),
+    # a fine, not a 复议 decision: the 60 days to apply for 复议
+    ("10月1日收到罚款决定书，想申请复议还是直接起诉，最晚哪天", "2026-10-01", "2026-11-30", "xingzheng_fuyi_fa_2023#20"),
+    # the appeal stage after a 复议 decision was sued: 裁定 10 days
+    ("不服复议决定起诉了，一审裁定11月12号送达，上诉最晚哪天", "2026-11-12", "2026-11-22", "xingzheng_susong_fa_2017#85"),
+    # a written date wins over 今天 in the same text
+    ("10月8日收到处理意见，今天想问复查最晚哪天", "2026-10-08", "2026-11-07", "xinfang_gongzuo_tiaoli_2022#35"),
     ("上个月15号收到复查意见，复核最晚啥时候", "2026-10-15", "2026-11-14", "xinfang_gongzuo_tiaoli_2022#36"),
 ])
 async def test_deadline_is_computed_with_rule_and_article(text, start, last, basis):
@@ -155,26 +163,50 @@ async def test_deadline_says_when_the_last_day_has_passed_or_is_close(today, exp
     assert any("不要卡着最后一天" in t for t in reply.texts) == (today <= dt.date(2026, 11, 7))
 
 
-async def test_a_limit_the_texts_do_not_contain_is_never_computed():
-    # the civil appeal period is not in the indexed texts: no date, no borrowed rule
-    texts, _, payload = await run(ActionDeadline(), "一审判决书11月12号收到的，上诉最晚哪天", intent="ask_deadline")
+@pytest.mark.parametrize("text", [
+    "一审判决书11月12号收到的，上诉最晚哪天",                 # a civil appeal
+    "11月10日一审判了，我儿子被判刑三年，上诉最晚哪天",       # a criminal one
+    "仲裁裁决出来了，对方不履行，申请法院强制执行最晚哪天",
+])
+async def test_a_limit_the_texts_do_not_contain_is_never_computed(text):
+    # those periods are not in the indexed texts: no date, no borrowed rule
+    texts, _, payload = await run(ActionDeadline(), text, intent="ask_deadline")
     joined = "".join(t["text"] for t in texts)
     assert "不能替您计算" in joined and "12348" in joined
     assert "deadline" not in payload and not re.search(r"\d{4}年\d{1,2}月\d{1,2}日", joined)
     assert all("再审" not in c["text"] for c in payload["citations"])
 
 
-async def test_a_date_sent_after_the_deadline_question_completes_it():
+def after_asking(text: str, intent: str, asked: bool = True, problem: str = "复查最晚哪天申请"):
+    """A tracker whose last bot turn asked (or did not ask) for the date of ``problem``."""
+    from rasa_sdk import Tracker
+
+    from actions.context import DATE_REQUEST
+
+    bot = f"请求复查：……\n{DATE_REQUEST}（例如“10月8日收到”），我帮您算出最后一天。" if asked else "好的。"
+    events = [{"event": "user", "text": problem}, {"event": "bot", "text": bot}, {"event": "user", "text": text}]
+    return Tracker("tester", {"problem_text": problem}, {"text": text, "intent": {"name": intent, "confidence": 0.9},
+                   "entities": [], "metadata": {}}, events, False, None, {}, "action_listen")
+
+
+async def test_a_date_sent_after_the_bot_asked_for_it_completes_the_deadline_question():
     # 「复查最晚哪天申请」 asked for the date; the reply is read with it, whatever the reply's intent
-    asked = {"problem_text": "复查最晚哪天申请"}
+    from rasa_sdk.executor import CollectingDispatcher
+
     for action, intent in ((ActionTriage(), "describe_problem"), (ActionFallback(), "nlu_fallback"),
                            (ActionDeadline(), "ask_deadline")):
-        texts, events, payload = await run(action, "10.8号收到的", intent=intent, slots=asked)
+        d = CollectingDispatcher()
+        events = await action.run(d, after_asking("10.8号收到的", intent), {})
+        payload = [m["custom"]["xinfang"] for m in d.messages if m.get("custom")][-1]
         assert payload["deadline"]["start"].endswith("-10-08") and payload["deadline"]["basis"].endswith("#35")
         assert followups(events) == ["action_listen"]
-    # a new question of its own is not bent into the old one
-    _, _, payload = await run(ActionTriage(), "公司欠我工资，老板11月1号跑了", intent="describe_problem", slots=asked)
-    assert "deadline" not in payload
+    # not when the bot did not just ask, and not for a new question of its own
+    for tracker_, action in ((after_asking("10.8号收到的", "describe_problem", asked=False), ActionTriage()),
+                             (after_asking("公司欠我工资，老板11月1号跑了", "describe_problem"), ActionTriage()),
+                             (after_asking("今天就去北京", "threaten_escalation"), ActionSteer())):
+        d = CollectingDispatcher()
+        await action.run(d, tracker_, {})
+        assert "deadline" not in [m["custom"]["xinfang"] for m in d.messages if m.get("custom")][-1]
 
 
 async def test_deadline_without_a_date_asks_for_it():
@@ -336,8 +368,9 @@ async def test_while_the_form_still_has_a_question_the_bot_waits_for_the_reply(d
 
 
 @pytest.mark.parametrize("text,follows", [
-    ("那要多久", True), ("要钱吗", True), ("还有别的办法吗", True), ("电话呢", True),
+    ("那要多久", True), ("要钱吗", True), ("还有别的办法吗", True), ("电话呢", True), ("多久有结果", True),
     ("复查找谁", False),                      # a matter of its own
+    ("借钱不还怎么办", False), ("你是谁", False), ("我想离职", False),   # questions of their own
     ("老板跑了，那工资还能要回来吗", False),   # so is this
     ("我想问问如果对方一直不同意调解的话下一步该怎么办", False),   # too long to be a follow-up
 ])
