@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 from rasa_sdk.events import SlotSet
 
+from knowledge.deadlines import find_limit
 from knowledge.retriever import Filters
 
 from .base import XinfangAction, find_pack, region_of
 from .context import with_matter
+from .deadline import deadline_reply
 from .render import DISCLAIMER, Reply, excerpt, legal_hotline, route_text
+
+
+# a question about the last day of a limit (「最晚哪天」「还来得及吗」), not about the procedure
+ASKS_WHEN = re.compile(r"最晚|哪天|几号|截止|来得及|过期|还能不能")
 
 
 def answer_question(rt, text: str, region: str | None, kind: str = "answer") -> Reply:
@@ -51,6 +59,10 @@ class ActionAnswer(XinfangAction):
         return "action_answer"
 
     def respond(self, rt, tracker, text):
+        if ASKS_WHEN.search(text) and find_limit(rt.kb, text) is not None:
+            # 「复查最晚哪天申请」 read as a procedure question is still a deadline question: the
+            # rule with its article, and the date asked for (or computed when it is given)
+            return deadline_reply(rt, text, region=region_of(tracker)), [SlotSet("problem_text", text)]
         query = with_matter(tracker, text)
         # a follow-up keeps the matter it follows as the one to come back to
         return answer_question(rt, query, region_of(tracker)), [] if query != text else [SlotSet("problem_text", text)]

@@ -393,3 +393,11 @@ async def test_a_follow_up_is_answered_about_the_matter_before_it():
     # but out of scope stays out of scope when it does not follow anything up
     texts, _, payload = await run(ActionFallback(), "今天天气怎么样", intent="out_of_scope", slots=wages)
     assert payload["kind"] == "out_of_scope" and not payload["citations"]
+
+
+async def test_a_deadline_question_read_as_a_procedure_question_still_gets_the_deadline():
+    texts, events, payload = await run(ActionAnswer(), "复查最晚哪天申请", intent="ask_law")
+    assert payload["kind"] == "deadline" and payload["needs_clarification"]
+    assert payload["citations"][0]["id"] == "xinfang_gongzuo_tiaoli_2022#35" and "日期" in texts[0]["text"]
+    _, _, payload = await run(ActionAnswer(), "复查要准备什么材料", intent="ask_law")
+    assert payload["kind"] == "answer"
