@@ -18,6 +18,7 @@ ACK_TEXTS = {
     "affirm": "好的。还有想问的，直接说说您遇到的事就行，我帮您看该走什么途径、找谁办。",
     "deny": "明白了。如果我刚才理解得不对，可以换个说法再说说您的情况：发生了什么事、对方是谁、现在到了哪一步。",
 }
+WORDS = re.compile(r"[^\W_]")   # a letter, digit or character: emoji and punctuation alone are none
 ASKS = re.compile(r"[?？吗谁哪几啥]|怎么|什么|多少|咋")   # not 呢: 「没有呢」 is an answer
 
 
@@ -41,6 +42,11 @@ def fallback_reply(rt, text: str, out_of_scope: bool, region: str | None = None)
     kb = rt.kb
     pack = find_pack(rt, region)
     reply = Reply("out_of_scope" if out_of_scope else "fallback")
+    if not WORDS.search(text):
+        # 「😭😭😭」「？？？」: nothing to look up, and the closest articles would only be noise
+        reply.texts.append("我在听。如果愿意，跟我说说发生了什么事、对方是谁，我帮您看看该找谁、怎么办。")
+        reply.texts.append("也可以直接找人工：\n" + "\n".join(channels_for(kb, HUMAN_CHANNELS, pack)))
+        return reply
     if out_of_scope:
         reply.texts.append("这个我帮不上忙。我能做的是：说明信访和各类法定途径怎么走、找谁办、期限多长，并附上法律条文。"
                            "您可以直接说说遇到的问题。")

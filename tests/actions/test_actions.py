@@ -401,3 +401,10 @@ async def test_a_deadline_question_read_as_a_procedure_question_still_gets_the_d
     assert payload["citations"][0]["id"] == "xinfang_gongzuo_tiaoli_2022#35" and "日期" in texts[0]["text"]
     _, _, payload = await run(ActionAnswer(), "复查要准备什么材料", intent="ask_law")
     assert payload["kind"] == "answer"
+
+
+@pytest.mark.parametrize("text", ["😭😭😭", "？？？", "……"])
+async def test_emoji_or_punctuation_alone_gets_a_word_and_people_not_articles(text):
+    texts, _, payload = await run(ActionFallback(), text, intent="nlu_fallback")
+    joined = "".join(t["text"] for t in texts)
+    assert "跟我说说" in joined and "12345" in joined and not payload["citations"]
