@@ -14,7 +14,6 @@ from .context import with_matter
 from .deadline import deadline_reply
 from .render import DISCLAIMER, Reply, excerpt, legal_hotline, route_text
 
-
 # a question about the last day of a limit (「最晚哪天」「还来得及吗」), not about the procedure
 ASKS_WHEN = re.compile(r"最晚|哪天|几号|截止|来得及|过期|还能不能")
 
