@@ -6,6 +6,12 @@ from .base import HUMAN_CHANNELS, XinfangAction, find_pack, region_of
 from .render import Reply, channels_for
 
 
+def covered(rt) -> str:
+    """Which regions have a pack, so the person knows what asking for a region can bring."""
+    names = sorted(p.region_name for p in rt.kb.packs.values())
+    return f"目前收录了本地信息的地区：{'、'.join(names)}。" if names else ""
+
+
 def local_reply(rt, text: str, region: str | None) -> Reply:
     kb = rt.kb
     pack = find_pack(rt, region)
@@ -21,7 +27,7 @@ def local_reply(rt, text: str, region: str | None) -> Reply:
         reply.texts.append("可以先通过这些全国性渠道咨询：\n" + "\n".join(dict.fromkeys(lines)))
         if not region:
             reply.needs_clarification = True
-            reply.texts.append("告诉我您在哪个区县，我看看有没有当地的信息。")
+            reply.texts.append("告诉我您在哪个区县，我看看有没有当地的信息。" + covered(rt))
     else:
         lines = []
         for o in pack.offices:

@@ -408,3 +408,10 @@ async def test_emoji_or_punctuation_alone_gets_a_word_and_people_not_articles(te
     texts, _, payload = await run(ActionFallback(), text, intent="nlu_fallback")
     joined = "".join(t["text"] for t in texts)
     assert "跟我说说" in joined and "12345" in joined and not payload["citations"]
+
+
+async def test_local_info_without_a_region_says_which_regions_it_covers(real_kb):
+    texts, _, payload = await run(ActionLocalInfo(), "你们有哪些地方的本地信息", intent="ask_local_office")
+    joined = "".join(t["text"] for t in texts)
+    assert payload["needs_clarification"] and "目前收录了本地信息的地区" in joined
+    assert all(p.region_name in joined for p in real_kb.packs.values()) and not PHONE.search(joined)
