@@ -6,7 +6,7 @@ import datetime as dt
 
 from rasa_sdk.events import SlotSet
 
-from knowledge.deadlines import answer_deadline
+from knowledge.deadlines import APPEAL_NOT_ADMIN, answer_deadline
 
 from .base import XinfangAction, region_of
 from .context import DATE_REQUEST, with_matter
@@ -64,7 +64,7 @@ def deadline_reply(rt, text: str, today=None, region: str | None = None) -> Repl
         reply.texts.append(f"{found.topic}的期限，我这里收录的法律条文里没有相应规定，不能替您计算日期，以免算错耽误您。"
                            f"请马上查看判决书、裁定书等文书上的告知内容，或拨打 {legal_hotline(kb)} 问清楚。"
                            + ("如果是告政府的行政案件，可以告诉我，我按《行政诉讼法》的规定帮您算。"
-                              if found.topic == "上诉" else ""))
+                              if found.topic == APPEAL_NOT_ADMIN else ""))
         reply.add_route(kb, kb.routes["legal_aid"], "期限问题可以先问公共法律服务热线", None)
         return reply
     card, limit = found.route, found.limit

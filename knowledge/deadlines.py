@@ -26,13 +26,14 @@ from .routes import Period, RouteCard, TimeLimit
 # arbitration. An empty article takes the card's first limit; a route id of None marks a limit
 # the indexed texts do not contain: it is named, never computed.
 _SUE = ("起诉", "法院", "打官司")
+APPEAL_NOT_ADMIN = "民事、刑事案件上诉"   # an appeal not known to be administrative
 _ADMIN = ("行政", "告政府", "复议", "城管", "征收", "拆迁")
 _CRIMINAL = ("刑事", "判刑", "公诉", "被告人", "坐牢", "有期徒刑", "拘役")
 DEADLINE_KINDS: list[tuple[tuple[tuple[str, ...], ...], tuple[str, ...], str | None, str]] = [
     # appeals first: a case that went to court after arbitration or 复议 is at the appeal stage now
     ((("上诉",), _CRIMINAL), (), None, "刑事案件上诉"),
     ((("上诉",), _ADMIN), (), "admin_litigation", "xingzheng_susong_fa_2017#85"),
-    ((("上诉",),), (), None, "上诉"),
+    ((("上诉",),), (), None, APPEAL_NOT_ADMIN),   # only the administrative appeal is in the texts
     ((("执行",), ("申请",)), ("不执行", "执行难"), None, "申请强制执行"),
     ((("商事仲裁", "仲裁协议"),), (), None, "商事仲裁"),
     ((("承包",), ("仲裁裁决", "裁决书"), _SUE), (), "land_dispute", "nongcun_tudi_chengbao_jiufen_tiaojie_zhongcai_fa#48"),

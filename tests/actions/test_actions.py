@@ -173,6 +173,8 @@ async def test_a_limit_the_texts_do_not_contain_is_never_computed(text):
     texts, _, payload = await run(ActionDeadline(), text, intent="ask_deadline")
     joined = "".join(t["text"] for t in texts)
     assert "不能替您计算" in joined and "12348" in joined
+    # only an appeal of unknown kind is offered the administrative one, which the texts have
+    assert ("行政案件" in joined) == (text.startswith("一审判决书"))
     assert "deadline" not in payload and not re.search(r"\d{4}年\d{1,2}月\d{1,2}日", joined)
     assert all("再审" not in c["text"] for c in payload["citations"])
 
