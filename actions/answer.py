@@ -10,7 +10,7 @@ from knowledge.deadlines import find_limit
 from knowledge.retriever import Filters
 
 from .base import XinfangAction, find_pack, region_of
-from .context import with_matter
+from .context import remembered, with_matter
 from .deadline import deadline_reply
 from .render import DISCLAIMER, Reply, excerpt, legal_hotline, route_text
 
@@ -63,5 +63,4 @@ class ActionAnswer(XinfangAction):
             # rule with its article, and the date asked for (or computed when it is given)
             return deadline_reply(rt, text, region=region_of(tracker)), [SlotSet("problem_text", text)]
         query = with_matter(tracker, text)
-        # a follow-up keeps the matter it follows as the one to come back to
-        return answer_question(rt, query, region_of(tracker)), [] if query != text else [SlotSet("problem_text", text)]
+        return answer_question(rt, query, region_of(tracker)), remembered(query, text)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 
 FOLLOW_UP_MAX_CHARS = 10
 # how a follow-up opens or closes: 「那…」「还有…」「如果…」「…呢」
@@ -51,6 +52,12 @@ def with_matter(tracker: Tracker, text: str, strict: bool = False) -> str:
     if not previous or _core(previous) == _core(text) or not is_follow_up(text, strict):
         return text
     return f"{previous}，{text}"
+
+
+def remembered(query: str, text: str) -> list[dict]:
+    """The matter to come back to: this text, unless it was a follow-up (read as ``query``), when
+    the matter it followed stays."""
+    return [] if query != text else [SlotSet("problem_text", text)]
 
 
 def asked_for_date(tracker: Tracker) -> bool:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rasa_sdk.events import SlotSet
-
 from knowledge.deadlines import APPEAL_NOT_ADMIN, answer_deadline
 
 from .base import XinfangAction, region_of
-from .context import DATE_REQUEST, with_matter
+from .context import DATE_REQUEST, remembered, with_matter
 from .render import Reply, legal_hotline
 
 METHOD = ("计算方法：从 {start} 的次日起算第1天，按日历连续计算{unit_note}；期限的最后一天如遇法定节假日等特殊情况，"
@@ -93,7 +91,6 @@ class ActionDeadline(XinfangAction):
         return "action_deadline"
 
     def respond(self, rt, tracker, text):
-        # kept so that a date sent next (「10.8号收到的」) completes this question; a follow-up
-        # (「那要多久」) is about the matter before it, which stays the one to come back to
+        # kept so that a date sent next (「10.8号收到的」) completes this question
         query = with_matter(tracker, text)
-        return deadline_reply(rt, query, region=region_of(tracker)), [] if query != text else [SlotSet("problem_text", text)]
+        return deadline_reply(rt, query, region=region_of(tracker)), remembered(query, text)

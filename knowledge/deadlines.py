@@ -23,7 +23,8 @@ from .routes import Period, RouteCard, TimeLimit
 # Which time limit a question is about, most specific first: (groups of words, words that rule the
 # kind out, route id, article id). Every group must match (any one word of a group), so
 # 「仲裁裁决书…不服起诉」 is the 15 days to sue after the award, not the year to apply for
-# arbitration. An empty article takes the card's first limit; a route id of None marks a limit
+# arbitration. An empty article takes the card's first limit; 「article|word」 the limit of that
+# article whose label has the word (one article, two limits); a route id of None marks a limit
 # the indexed texts do not contain: it is named, never computed.
 _SUE = ("起诉", "法院", "打官司")
 APPEAL_NOT_ADMIN = "民事、刑事案件上诉"   # an appeal not known to be administrative
@@ -32,7 +33,8 @@ _CRIMINAL = ("刑事", "判刑", "公诉", "被告人", "坐牢", "有期徒刑"
 DEADLINE_KINDS: list[tuple[tuple[tuple[str, ...], ...], tuple[str, ...], str | None, str]] = [
     # appeals first: a case that went to court after arbitration or 复议 is at the appeal stage now
     ((("上诉",), _CRIMINAL), (), None, "刑事案件上诉"),
-    ((("上诉",), _ADMIN), (), "admin_litigation", "xingzheng_susong_fa_2017#85"),
+    ((("上诉",), _ADMIN, ("裁定",)), (), "admin_litigation", "xingzheng_susong_fa_2017#85|裁定"),   # 10 days
+    ((("上诉",), _ADMIN), (), "admin_litigation", "xingzheng_susong_fa_2017#85|判决"),             # 15 days
     ((("上诉",),), (), None, APPEAL_NOT_ADMIN),   # only the administrative appeal is in the texts
     ((("执行",), ("申请",)), ("不执行", "执行难"), None, "申请强制执行"),
     ((("商事仲裁", "仲裁协议"),), (), None, "商事仲裁"),
@@ -150,9 +152,9 @@ def find_limit(kb: KnowledgeBase, text: str) -> tuple[RouteCard | None, TimeLimi
         if route_id is None:
             return None, None, article
         card = kb.routes[route_id]
-        limits = [tl for tl in card.time_limits if tl.period and (not article or tl.basis == article)]
-        if article == "xingzheng_susong_fa_2017#85" and "裁定" in text:   # 裁定 10 days, 判决 15
-            limits = [tl for tl in limits if "裁定" in tl.label] or limits
+        basis, _, word = article.partition("|")
+        limits = [tl for tl in card.time_limits
+                  if tl.period and (not basis or tl.basis == basis) and word in tl.label]
         if limits:
             return card, limits[0], limits[0].label
     return None
@@ -172,6 +174,7 @@ def answer_deadline(kb: KnowledgeBase, text: str, today: dt.date | None = None) 
 # what a reply that only gives the date may say besides the date (「10.8号收到的」「就是10月15」)
 _DATE_REPLY_WORDS = re.compile(r"[收拿接]到|送达|签收|知道|下来|出来|写的是|上面|就是|应该是|大概|是|的|了|那天|当天|在|[\s\W]")
 DATE_REPLY_MAX_EXTRA = 2   # characters left once the date and those words are gone
+_RELATIVE_WORDS = re.compile("|".join(sorted(_RELATIVE, key=len, reverse=True)))
 
 
 def with_follow_up_date(kb: KnowledgeBase, previous: str | None, text: str, today: dt.date | None = None) -> str | None:
@@ -185,7 +188,7 @@ def with_follow_up_date(kb: KnowledgeBase, previous: str | None, text: str, toda
     if not previous:
         return None
     rest = text
-    for pattern in (_MONTH_DAY, _YMD, _CN_MD, re.compile("|".join(_RELATIVE))):
+    for pattern in (_MONTH_DAY, _YMD, _CN_MD, _RELATIVE_WORDS):
         rest = pattern.sub("", rest)
     if len(_DATE_REPLY_WORDS.sub("", rest)) > DATE_REPLY_MAX_EXTRA:
         return None
