@@ -6,16 +6,35 @@ import re
 
 from rasa_sdk.events import SlotSet
 
+from knowledge.coverage import unanswered_words
 from knowledge.deadlines import find_limit
 from knowledge.retriever import Filters
 
-from .base import XinfangAction, find_pack, region_of
-from .context import remembered, with_matter
-from .deadline import deadline_reply
-from .render import DISCLAIMER, Reply, excerpt, legal_hotline, route_text
+from .base import HUMAN_CHANNELS, XinfangAction, find_pack, region_of
+from .context import how_long_follow_up, remembered, with_matter
+from .deadline import deadline_reply, time_limits_reply
+from .render import DISCLAIMER, Reply, channels_for, excerpt, legal_hotline, route_text
 
 # a question about the last day of a limit (「最晚哪天」「还来得及吗」), not about the procedure
 ASKS_WHEN = re.compile(r"最晚|哪天|几号|截止|来得及|过期|还能不能")
+
+
+def unknown_reply(rt, text: str, words: list[str], hits, pack) -> Reply:
+    """The texts do not answer it: say so, name the closest provisions, give the human channels."""
+    kb = rt.kb
+    reply = Reply("unknown")
+    asked = "、".join(f"“{w}”" for w in words[:3])
+    reply.texts.append(f"您问的{asked}，我收录的法律条文里没有找到直接的规定，我不能替条文下结论，以免误导您。")
+    closest = [h for h in hits if h.article is not None][:3]
+    if closest:
+        reply.texts.append("最接近的条文（仅供参考，未必回答了您的问题）：" + "、".join(h.citation for h in closest))
+        for h in closest:
+            reply.cite(kb, h.id)
+    reply.texts.append("这类具体问题，可以直接问工作人员：\n" + "\n".join(channels_for(kb, HUMAN_CHANNELS, pack)))
+    for r in rt.classifier.classify(text).ranking[:3]:
+        if r.route != "crisis":
+            reply.add_route(kb, kb.routes[r.route], f"与“{r.example}”这类情况相近", pack)
+    return reply
 
 
 def answer_question(rt, text: str, region: str | None, kind: str = "answer") -> Reply:
@@ -28,6 +47,13 @@ def answer_question(rt, text: str, region: str | None, kind: str = "answer") -> 
     local = [h for h in hits if h.id.startswith("local/")]
     top = articles[0] if articles else None
     faq_entry = kb.faq.get(top.faq_ids[0]) if top and top.faq_ids else None
+    if top is not None:
+        material = top.text + (faq_entry.answer + "".join(faq_entry.questions) if faq_entry else "")
+        words = unanswered_words(rt.retriever.index.tokenizer, kb.synonyms, text, material)
+        if words:
+            reply = unknown_reply(rt, text, words, hits, pack)
+            reply.texts.append(DISCLAIMER.format(legal_hotline=legal_hotline(kb, pack)))
+            return reply
     if faq_entry:
         reply.texts.append(faq_entry.answer + "\n依据：" + "、".join(kb.corpus.citation(a) for a in faq_entry.basis))
         for aid in faq_entry.basis:
@@ -45,7 +71,7 @@ def answer_question(rt, text: str, region: str | None, kind: str = "answer") -> 
         card = kb.routes[rid]
         reply.add_route(kb, card, "这个问题相关的办理途径", pack)
         if i == 0 and rid not in ("crisis",):
-            reply.texts.append(route_text(kb, card, pack, brief=True))
+            reply.texts.append(route_text(kb, card, pack, brief=True, text=text))
     for r in triage.ranking[:3]:
         if r.route != "crisis":
             reply.add_route(kb, kb.routes[r.route], f"与“{r.example}”这类情况相近", pack)
@@ -62,5 +88,8 @@ class ActionAnswer(XinfangAction):
             # 「复查最晚哪天申请」 read as a procedure question is still a deadline question: the
             # rule with its article, and the date asked for (or computed when it is given)
             return deadline_reply(rt, text, region=region_of(tracker)), [SlotSet("problem_text", text)]
+        matter = how_long_follow_up(tracker, text)
+        if matter:
+            return time_limits_reply(rt, matter, region_of(tracker)), []
         query = with_matter(tracker, text)
         return answer_question(rt, query, region_of(tracker)), remembered(query, text)

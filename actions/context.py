@@ -18,6 +18,8 @@ FOLLOW_UP_MAX_CHARS = 10
 MARKED = re.compile(r"^(那|还|如果|要是|万一|然后|接下来)|呢$")
 # what a follow-up about the same matter asks: how long, what it costs, where, whom, what to bring
 FOLLOW_UP_ASKS = re.compile(r"多久|多长时间|几天|要钱|收费|花钱|费用|去哪|在哪|找谁|带什么|要带|电话|地址|怎么去|有用吗|管用吗")
+# a follow-up asking how long things take (「那要多久」「得多长时间」), not for a last day
+ASKS_HOW_LONG = re.compile(r"多久|多长时间|多少天|几天|几个月")
 # the deadline reply's request for a date (actions/deadline.py); a date sent next answers it
 DATE_REQUEST = "请告诉我具体日期"
 # words that name a matter or a procedure: a message with one is a question of its own
@@ -52,6 +54,14 @@ def with_matter(tracker: Tracker, text: str, strict: bool = False) -> str:
     if not previous or _core(previous) == _core(text) or not is_follow_up(text, strict):
         return text
     return f"{previous}，{text}"
+
+
+def how_long_follow_up(tracker: Tracker, text: str) -> str | None:
+    """The matter before, when ``text`` is a follow-up asking how long it takes; else None."""
+    previous = tracker.get_slot("problem_text")
+    if not previous or not ASKS_HOW_LONG.search(text) or not is_follow_up(text) or _core(previous) == _core(text):
+        return None
+    return previous
 
 
 def remembered(query: str, text: str) -> list[dict]:

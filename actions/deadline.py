@@ -6,9 +6,9 @@ import datetime as dt
 
 from knowledge.deadlines import APPEAL_NOT_ADMIN, answer_deadline
 
-from .base import XinfangAction, region_of
-from .context import DATE_REQUEST, remembered, with_matter
-from .render import Reply, legal_hotline
+from .base import XinfangAction, find_pack, region_of
+from .context import DATE_REQUEST, how_long_follow_up, remembered, with_matter
+from .render import DISCLAIMER, Reply, excerpt, legal_hotline, limit_line
 
 METHOD = ("计算方法：从 {start} 的次日起算第1天，按日历连续计算{unit_note}；期限的最后一天如遇法定节假日等特殊情况，"
           "以受理机关的认定为准。")
@@ -16,6 +16,7 @@ EARLY = "建议尽量提前办理，不要卡着最后一天。"   # not said on
 UNIT_NOTE = {"day": "", "workday": "（只跳过周六、周日，未计入法定节假日）", "month": "（按月对应日）",
              "year": "（按年对应日）"}
 URGENT_DAYS = 10   # this close to the last day the reply says how many days are left
+MAX_LIMIT_LINES = 5
 
 
 def _fmt(d) -> str:
@@ -86,11 +87,36 @@ def deadline_reply(rt, text: str, today=None, region: str | None = None) -> Repl
     return reply
 
 
+def time_limits_reply(rt, matter: str, region: str | None) -> Reply:
+    """「那要多久」 after a matter: the time limits of the route for that matter, each with its article."""
+    kb = rt.kb
+    pack = find_pack(rt, region)
+    ranking = rt.classifier.classify(matter).ranking
+    reply = Reply("answer")
+    card = kb.routes[ranking[0].route]
+    lead = f"就您前面说的“{excerpt(matter, 40)}”，按【{card.name}】办理"
+    if card.time_limits:
+        lines = [f"· {limit_line(kb, tl, with_start=True)}" for tl in card.time_limits[:MAX_LIMIT_LINES]]
+        more = "（其余期限见办理途径卡片）" if len(card.time_limits) > MAX_LIMIT_LINES else ""
+        reply.texts.append(f"{lead}，各环节的期限：\n" + "\n".join(lines) + more)
+        for tl in card.time_limits:
+            reply.cite(kb, tl.basis)
+    else:
+        reply.texts.append(f"{lead}。这条途径的办理期限，我收录的条文里没有规定，具体可以向办理机关或 "
+                           f"{legal_hotline(kb, pack)} 问清楚。")
+    reply.add_ranking(kb, ranking, pack)
+    reply.texts.append(DISCLAIMER.format(legal_hotline=legal_hotline(kb, pack)))
+    return reply
+
+
 class ActionDeadline(XinfangAction):
     def name(self) -> str:
         return "action_deadline"
 
     def respond(self, rt, tracker, text):
+        matter = how_long_follow_up(tracker, text)
+        if matter:
+            return time_limits_reply(rt, matter, region_of(tracker)), []
         # kept so that a date sent next (「10.8号收到的」) completes this question
         query = with_matter(tracker, text)
         return deadline_reply(rt, query, region=region_of(tracker)), remembered(query, text)

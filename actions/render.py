@@ -13,7 +13,7 @@ from typing import Any
 from knowledge.channels import Channel
 from knowledge.kb import KnowledgeBase
 from knowledge.packs import Pack
-from knowledge.routes import RouteCard
+from knowledge.routes import RouteCard, TimeLimit
 
 PAYLOAD_KEY = "xinfang"
 DISCLAIMER = "以上内容是一般性的法律信息，不是针对您个案的法律意见；具体情况可拨打 {legal_hotline} 或咨询律师。"
@@ -65,16 +65,50 @@ def card_payload(kb: KnowledgeBase, card: RouteCard, pack: Pack | None = None) -
     }
 
 
-def route_text(kb: KnowledgeBase, card: RouteCard, pack: Pack | None = None, brief: bool = False) -> str:
-    """A route card as a message: what, who, how, the deadline that matters, channel, basis."""
+def named_limit(kb: KnowledgeBase, card: RouteCard, text: str) -> TimeLimit | None:
+    """The card's time limit, other than its first, that ``text`` names: 「拖欠我半年工资」 names
+    「拖欠劳动报酬——劳动关系终止后申请仲裁」 (the rule for unpaid wages beside the general one-year limit).
+
+    A limit is named by a legal term found in the text, or stood for by its colloquial words
+    (工资 → 劳动报酬), that occurs in the limit's label but not in the first limit's label (so
+    「仲裁」 names nothing on the arbitration card). The label with the most occurrences wins
+    (「执行」 → 「法院超过六个月未执行，可向上一级法院申请执行」), the earlier on a tie.
+    """
+    if len(card.time_limits) < 2 or not text:
+        return None
+    first = card.time_limits[0]
+    terms = {t for t in kb.synonyms.expand(text)} | {t for t in kb.synonyms.legal_terms if len(t) >= 2 and t in text}
+    terms = {t for t in terms if t not in first.label}
+    best, best_count = None, 0
+    for tl in card.time_limits[1:]:
+        count = sum(tl.label.count(t) for t in terms)
+        if count > best_count:
+            best, best_count = tl, count
+    return best
+
+
+def limit_line(kb: KnowledgeBase, tl: TimeLimit, with_start: bool = False) -> str:
+    start = f"{tl.starts}，" if with_start and tl.starts else ""
+    return f"{tl.label}——{start}“{tl.quote}”（{kb.corpus.citation(tl.basis)}）"
+
+
+def route_text(kb: KnowledgeBase, card: RouteCard, pack: Pack | None = None, brief: bool = False,
+               text: str = "") -> str:
+    """A route card as a message: what, who, how, the deadline that matters, channel, basis.
+
+    The deadline is the card's first time limit, and the one the person's ``text`` names
+    when that is another (see ``named_limit``).
+    """
     lines = [f"【{card.name}】{card.summary}"]
     if card.handled_by:
         lines.append(f"谁来办：{card.handled_by}")
     if card.where and not brief:
         lines.append(f"怎么办：{card.where}")
     if card.time_limits:
-        tl = card.time_limits[0]
-        lines.append(f"期限：{tl.label}——“{tl.quote}”（{kb.corpus.citation(tl.basis)}）")
+        lines.append("期限：" + limit_line(kb, card.time_limits[0]))
+        named = named_limit(kb, card, text)
+        if named is not None:
+            lines.append("　　　" + limit_line(kb, named, with_start=True))
     if pack:
         for o in pack.offices_for(card.id):
             contact = "，".join(x for x in (o.address, o.phone, o.hours, o.online) if x)

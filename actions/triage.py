@@ -14,6 +14,7 @@ form rejects.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -41,7 +42,7 @@ DOMAIN_WORDS = {
 STATUS_WORDS = {
     "xinfang_answered": ("处理意见", "信访答复", "答复了", "复查意见"),
     "ongoing": ("正在", "在打官司", "还在", "审理中", "仲裁中"),
-    "ended": ("判了", "结束", "已经判", "终审", "结案", "驳回"),
+    "ended": ("判了", "结束", "已经判", "终审", "结案", "驳回", "生效"),
     "none": ("没有", "还没", "没走", "没打", "没去", "不知道"),
 }
 
@@ -83,7 +84,7 @@ def triage_reply(rt, text: str, triage: Triage, region: str | None) -> Reply:
     reply = Reply("triage")
     ranking = triage.ranking  # the classifier ranks crisis only when crisis words are present
     first = kb.routes[ranking[0].route]
-    reply.texts.append("根据您说的情况，建议优先考虑这条途径：\n" + route_text(kb, first, pack))
+    reply.texts.append("根据您说的情况，建议优先考虑这条途径：\n" + route_text(kb, first, pack, text=text))
     others = [kb.routes[r.route] for r in ranking[1:3]]
     if others:
         reply.texts.append("也可以考虑：" + "；".join(f"【{c.name}】{c.summary.rstrip('。')}" for c in others) + "。")
@@ -100,6 +101,30 @@ def triage_reply(rt, text: str, triage: Triage, region: str | None) -> Reply:
     return reply
 
 
+CONTINUATION_MAX_CHARS = 20
+
+
+def continued(rt, previous: str | None, text: str, triage: Triage, domain, status) -> tuple[str, Triage]:
+    """A short, vague addition to the matter just described, read together with it.
+
+    「判了快两个月了，已经生效了」 after 「法院判决不公」 says nothing on its own, and would start the
+    clarifying questions over; with the matter before it, the route is clear. Taken as a
+    continuation only when it is short, says where the case stands (「判了」「生效」「还在审」) or
+    names the same kind of matter as the one before (工资 after 工资), and the two together are
+    confident; so 「我想问问别的事」 is not merged into anything. Otherwise ``text`` and
+    ``triage`` come back unchanged.
+    """
+    core = re.sub(r"[\W_]+", "", text)
+    if not previous or not core or len(core) > CONTINUATION_MAX_CHARS or core in previous:
+        return text, triage
+    kind = _guess(text, DOMAIN_WORDS, None)
+    if _guess(text, STATUS_WORDS, None) is None and (kind is None or kind != _guess(previous, DOMAIN_WORDS, None)):
+        return text, triage
+    joined = f"{previous}，{text}"
+    together = rt.classifier.classify(joined, domain, status)
+    return (joined, together) if together.confident else (text, triage)
+
+
 class ActionTriage(XinfangAction):
     def name(self) -> str:
         return "action_triage"
@@ -107,6 +132,8 @@ class ActionTriage(XinfangAction):
     def respond(self, rt, tracker, text):
         domain, status = tracker.get_slot("problem_domain"), tracker.get_slot("case_status")
         triage = rt.classifier.classify(text, domain, status)
+        if not triage.confident:
+            text, triage = continued(rt, tracker.get_slot("problem_text"), text, triage, domain, status)
         if triage.confident:
             return triage_reply(rt, text, triage, region_of(tracker)), [SlotSet("problem_text", text)]
         reply = Reply("clarify", needs_clarification=True)

@@ -25,6 +25,9 @@ from .store import Store, TurnRecord
 logger = logging.getLogger(__name__)
 
 PAYLOAD_KEY = "xinfang"
+# answer kinds that count as "the bot could not answer" in the analytics: no sense made of the
+# message, an error, or a question the indexed texts do not answer (actions/answer.unknown_reply)
+UNANSWERED_KINDS = frozenset({"fallback", "error", "unknown"})
 CRISIS_ROUTE = "crisis"
 
 
@@ -146,7 +149,7 @@ class Conversations:
         rec = TurnRecord(channel=channel, user_hash=user_hash, text=masked, ref=channel_ref or turn.ref,
                          intent=turn.intent.get("name"), confidence=turn.intent.get("confidence"),
                          kind=kinds[-1] if kinds else None, routes=tuple(r["id"] for r in turn.routes),
-                         answered=not kinds or kinds[-1] not in ("fallback", "error"))
+                         answered=not kinds or kinds[-1] not in UNANSWERED_KINDS)
         try:
             return await asyncio.to_thread(self.store.record_turn, rec)
         except Exception:  # analytics must never cost the citizen the answer

@@ -45,7 +45,7 @@ turns = Table(
     Column("confidence", Float),
     Column("kind", String(32)),                      # the action's answer kind (answer, triage, fallback, ...)
     Column("routes", JSON, nullable=False),
-    Column("answered", Integer, nullable=False),     # 0 when the bot could not answer (fallback)
+    Column("answered", Integer, nullable=False),     # 0 when the bot could not answer (fallback, unknown)
     UniqueConstraint("channel", "ref", name="uq_turn_channel_ref"),
 )
 

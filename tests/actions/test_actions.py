@@ -417,3 +417,73 @@ async def test_local_info_without_a_region_says_which_regions_it_covers(real_kb)
     joined = "".join(t["text"] for t in texts)
     assert payload["needs_clarification"] and "目前收录了本地信息的地区" in joined
     assert all(p.region_name in joined for p in real_kb.packs.values()) and not PHONE.search(joined)
+
+
+async def test_how_long_after_a_matter_lists_the_time_limits_of_its_route():
+    wages = {"problem_text": "公司拖欠我三个月工资，老板一直不给"}
+    for action, intent in ((ActionAnswer(), "ask_law"), (ActionDeadline(), "ask_deadline")):
+        texts, events, payload = await run(action, "那得多长时间", intent=intent, slots=wages)
+        joined = "".join(t["text"] for t in texts)
+        assert "公司拖欠我三个月工资" in joined and "申请仲裁的时效" in joined and "仲裁庭作出裁决" in joined
+        assert {"laodong_zhengyi_tiaojie_zhongcai_fa#27", "laodong_zhengyi_tiaojie_zhongcai_fa#43"} <= {
+            c["id"] for c in payload["citations"]}
+        assert payload["routes"][0]["id"] == "labor_arbitration"
+        assert not [e for e in events if e.get("name") == "problem_text"]   # the matter stays the wages
+    # a question of its own is not a follow-up
+    texts, _, payload = await run(ActionAnswer(), "复查多久有结果", slots=wages)
+    assert "就您前面说的" not in "".join(t["text"] for t in texts) and payload["routes"][0]["id"] != "labor_arbitration"
+
+
+async def test_a_question_the_texts_do_not_answer_is_said_to_be_unanswered():
+    texts, _, payload = await run(ActionAnswer(), "信访要交钱吗")
+    joined = "".join(t["text"] for t in texts)
+    assert payload["kind"] == "unknown" and "“交钱”" in joined and "没有找到直接的规定" in joined
+    assert "12345" in joined and "12348" in joined and "规定：“" not in joined   # no article quoted as the answer
+    assert payload["citations"] and payload["routes"]                               # the closest provisions, named
+    texts, _, payload = await run(ActionAnswer(), "信访信要写哪些内容")
+    assert payload["kind"] == "answer"
+
+
+def test_the_route_text_names_the_time_limit_the_description_names(real_kb):
+    from actions.render import route_text
+
+    arbitration, court = real_kb.routes["labor_arbitration"], real_kb.routes["court_petition"]
+    unpaid = route_text(real_kb, arbitration, text="公司拖欠我半年工资了，我还在这上班")
+    assert "申请仲裁的时效" in unpaid and "劳动关系存续期间不受一年时效限制" in unpaid
+    assert "拖欠劳动报酬" not in route_text(real_kb, arbitration, text="公司把我辞退了")
+    assert "拖欠劳动报酬" not in route_text(real_kb, arbitration)
+    assert "超过六个月未执行" in route_text(real_kb, court, text="判了半年了对方还不执行")
+    assert "执行" not in route_text(real_kb, court, text="法院判决不公").split("期限：")[1].split("\n")[0]
+
+
+async def test_a_short_addition_to_the_matter_is_read_with_it():
+    court = {"problem_text": "法院判决不公，我要申诉"}
+    texts, events, payload = await run(ActionTriage(), "判了快两个月了 已经生效了", intent="describe_problem",
+                                       slots=court)
+    assert not payload["needs_clarification"] and payload["routes"][0]["id"] == "court_petition"
+    assert [e["value"] for e in events if e.get("name") == "problem_text"] == ["法院判决不公，我要申诉，判了快两个月了 已经生效了"]
+    # something else, however vague, is not merged into the matter before it
+    for text in ("我想问问别的事", "邻居天天吵"):
+        _, events, _ = await run(ActionTriage(), text, intent="describe_problem",
+                                 slots={"problem_text": "公司欠我三个月工资"})
+        assert [e["value"] for e in events if e.get("name") == "problem_text"] == [text]
+
+
+@pytest.mark.parametrize("text,merged", [
+    ("判了快两个月了 已经生效了", True),     # where the case stands
+    ("老板还是不给工资", True),              # the same kind of matter as before (wages)
+    ("我想问问别的事", False), ("邻居天天吵", False),     # nothing tying it to the wages
+    ("我后来又去找了劳动监察大队，他们说让我自己去法院起诉，这可怎么办", False),   # too long for an addition
+])
+def test_what_is_read_as_an_addition_to_the_matter_before(text, merged):
+    from types import SimpleNamespace
+
+    from actions.triage import continued
+    from knowledge.triage import RouteScore, Triage
+
+    sure = Triage([RouteScore("labor_arbitration", 1.0, "")], None, True)   # the two together: always clear
+    vague = Triage([RouteScore("xinfang", 0.1, "")], None, False)
+    rt = SimpleNamespace(classifier=SimpleNamespace(classify=lambda *a, **k: sure))
+    joined, triage = continued(rt, "公司欠我三个月工资", text, vague, None, None)
+    assert (joined == f"公司欠我三个月工资，{text}" and triage is sure) is merged
+    assert merged or (joined == text and triage is vague)

@@ -107,3 +107,14 @@ async def test_a_failing_store_never_costs_the_answer(tmp_path):
     conv = Conversations(RecordingRasa(ANSWER), "k", {}, store)
     turn = await conv.turn("u", "复查怎么申请")
     assert turn.texts == ["可以申请复查。"]
+
+
+async def test_a_question_the_texts_do_not_answer_counts_as_unanswered(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'db'}")
+    unknown = [{"text": "您问的“交钱”，我收录的法律条文里没有找到直接的规定……"},
+               {"custom": {"xinfang": {**ANSWER[1]["custom"]["xinfang"], "kind": "unknown"}}}]
+    await Conversations(RecordingRasa(unknown), "k", {}, store).turn("u", "信访要交钱吗")
+    await Conversations(RecordingRasa(ANSWER), "k", {}, store).turn("u", "复查怎么申请")
+    rows = {r["text"]: r for r in store.recent_turns()}
+    assert rows["信访要交钱吗"]["answered"] == 0 and rows["信访要交钱吗"]["kind"] == "unknown"
+    assert rows["复查怎么申请"]["answered"] == 1

@@ -1,0 +1,35 @@
+"""Whether the article found speaks to what was asked (knowledge/coverage.py), with the real tokenizer."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.coverage import content_words, unanswered_words
+from knowledge.index import make_tokenizer
+
+
+@pytest.fixture(scope="module")
+def tok(real_kb):
+    return make_tokenizer(real_kb)
+
+
+def test_generic_and_question_words_are_not_what_was_asked(tok):
+    assert content_words(tok, "信访要交钱吗") == ["交钱"]
+    assert "信访" not in content_words(tok, "信访局电话是多少") and "电话" in content_words(tok, "信访局电话是多少")
+
+
+def test_an_article_about_something_else_does_not_answer(tok, real_kb):
+    art14 = real_kb.corpus.article("xinfang_gongzuo_tiaoli_2022#14").text
+    assert unanswered_words(tok, real_kb.synonyms, "信访要交钱吗", art14) == ["交钱"]
+
+
+def test_a_word_or_the_legal_term_it_stands_for_in_the_article_answers(tok, real_kb):
+    art35 = real_kb.corpus.article("xinfang_gongzuo_tiaoli_2022#35").text
+    assert unanswered_words(tok, real_kb.synonyms, "复查找谁", art35) == []
+    art27 = real_kb.corpus.article("laodong_zhengyi_tiaojie_zhongcai_fa#27").text
+    # 工资 is not in the article; 劳动报酬, the term it stands for, is
+    assert "工资" not in art27 and unanswered_words(tok, real_kb.synonyms, "欠工资", art27) == []
+
+
+def test_a_question_with_nothing_particular_to_check_is_not_flagged(tok, real_kb):
+    assert unanswered_words(tok, real_kb.synonyms, "信访怎么办", "任何条文") == []
