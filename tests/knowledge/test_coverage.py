@@ -33,3 +33,9 @@ def test_a_word_or_the_legal_term_it_stands_for_in_the_article_answers(tok, real
 
 def test_a_question_with_nothing_particular_to_check_is_not_flagged(tok, real_kb):
     assert unanswered_words(tok, real_kb.synonyms, "信访怎么办", "任何条文") == []
+
+
+def test_a_name_is_what_the_article_calls_a_name(tok, real_kb):
+    # 「不留名字也能信访吗」 is answered by 第十九条 (载明其姓名): 名字 stands for 姓名
+    art19 = real_kb.corpus.article("xinfang_gongzuo_tiaoli_2022#19").text
+    assert unanswered_words(tok, real_kb.synonyms, "不留名字也能信访吗", art19) == []
