@@ -11,7 +11,7 @@ from knowledge.deadlines import find_limit
 from knowledge.retriever import Filters
 
 from .base import HUMAN_CHANNELS, XinfangAction, find_pack, region_of
-from .context import how_long_follow_up, remembered, with_matter
+from .context import how_long_follow_up, own_words, remembered, with_matter
 from .deadline import deadline_reply, time_limits_reply
 from .render import DISCLAIMER, Reply, channels_for, excerpt, legal_hotline, route_text
 
@@ -24,7 +24,7 @@ def unknown_reply(rt, text: str, words: list[str], hits, pack) -> Reply:
     kb = rt.kb
     reply = Reply("unknown")
     asked = "、".join(f"“{w}”" for w in words[:3])
-    reply.texts.append(f"您问的{asked}，我收录的法律条文里没有找到直接的规定，我不能替条文下结论，以免误导您。")
+    reply.texts.append(f"您问的{asked}，我收录的法律条文里没有找到直接的规定，我不便自行下结论，以免误导您。")
     closest = [h for h in hits if h.article is not None][:3]
     if closest:
         reply.texts.append("最接近的条文（仅供参考，未必回答了您的问题）：" + "、".join(h.citation for h in closest))
@@ -37,8 +37,53 @@ def unknown_reply(rt, text: str, words: list[str], hits, pack) -> Reply:
     return reply
 
 
-def answer_question(rt, text: str, region: str | None, kind: str = "answer") -> Reply:
-    """FAQ answer or article quote, the citations, and the best route for the question."""
+COVERAGE_HITS = 3   # how many article hits (with their FAQs) may answer what was asked
+
+
+def material(kb, hit) -> str:
+    """What an article hit says: its text, and its best FAQ's questions and answer."""
+    faq = kb.faq.get(hit.faq_ids[0]) if hit.faq_ids else None
+    return hit.text + (faq.answer + "".join(faq.questions) if faq else "")
+
+
+def answering_hit(rt, asked: str, articles):
+    """The first of the first article hits that speaks to what was asked (``knowledge/coverage``),
+    with the words asked; ``(None, words)`` when none does, ``(first hit, [])`` when there is
+    nothing particular to check.
+
+    Measured on the 257 retrieval dev questions: the article quoted is right for 199 against 197
+    when the first hit is always quoted; 4 questions are flagged as not answered.
+    """
+    tok, synonyms = rt.retriever.index.tokenizer, rt.kb.synonyms
+    first = articles[:COVERAGE_HITS]
+    words = unanswered_words(tok, synonyms, asked, "".join(material(rt.kb, h) for h in first))
+    if words:
+        return None, words
+    return next((h for h in first if not unanswered_words(tok, synonyms, asked, material(rt.kb, h))), articles[0]), []
+
+
+def follow_up_query(rt, tracker, text: str, strict: bool = False) -> str:
+    """What to look up: the text itself, or for a follow-up (``actions/context.is_follow_up``) what
+    it asks about the route recommended for the matter before it (「那要交钱吗」 after unpaid wages →
+    「要交钱吗 劳动人事争议仲裁」, which finds 劳动争议调解仲裁法第五十三条, 仲裁不收费). Looked up with
+    the whole matter, the matter's words outweighed the question: 劳动保障监察条例第九条 (complaints).
+    """
+    if with_matter(tracker, text, strict) == text:
+        return text
+    ranking = rt.classifier.classify(tracker.get_slot("problem_text")).ranking
+    route = next((r.route for r in ranking if r.route != "crisis"), None)
+    return f"{own_words(text)} {rt.kb.routes[route].name}" if route else with_matter(tracker, text, strict)
+
+
+def answer_question(rt, text: str, region: str | None, kind: str = "answer", asked: str | None = None) -> Reply:
+    """FAQ answer or article quote, the citations, and the best route for the question.
+
+    The article quoted is the first hit that speaks to what was asked; when none does, the reply
+    says the texts do not answer it (``unknown_reply``). ``asked`` is the person's own words when
+    ``text`` is a follow-up read with the matter before it: what was asked is judged on those (the
+    matter's words always match). A local answer (a pack's office, its hours) is not judged by the
+    articles.
+    """
     kb = rt.kb
     pack = find_pack(rt, region)
     hits = rt.retriever.search(text, k=5, filters=Filters(region=pack.region_code if pack else None))
@@ -46,14 +91,13 @@ def answer_question(rt, text: str, region: str | None, kind: str = "answer") -> 
     articles = [h for h in hits if h.article is not None]
     local = [h for h in hits if h.id.startswith("local/")]
     top = articles[0] if articles else None
-    faq_entry = kb.faq.get(top.faq_ids[0]) if top and top.faq_ids else None
-    if top is not None:
-        material = top.text + (faq_entry.answer + "".join(faq_entry.questions) if faq_entry else "")
-        words = unanswered_words(rt.retriever.index.tokenizer, kb.synonyms, text, material)
-        if words:
+    if top is not None and not local:
+        top, words = answering_hit(rt, asked or text, articles)
+        if top is None:
             reply = unknown_reply(rt, text, words, hits, pack)
             reply.texts.append(DISCLAIMER.format(legal_hotline=legal_hotline(kb, pack)))
             return reply
+    faq_entry = kb.faq.get(top.faq_ids[0]) if top and top.faq_ids else None
     if faq_entry:
         reply.texts.append(faq_entry.answer + "\n依据：" + "、".join(kb.corpus.citation(a) for a in faq_entry.basis))
         for aid in faq_entry.basis:
@@ -61,7 +105,7 @@ def answer_question(rt, text: str, region: str | None, kind: str = "answer") -> 
     elif top:
         reply.texts.append(f"{top.citation}规定：“{excerpt(top.text, 220)}”")
         reply.cite(kb, top.id)
-    for h in articles[1:3]:
+    for h in articles[:3]:
         reply.cite(kb, h.id)
     if local:
         reply.texts.append(f"{pack.region_name if pack else ''}本地信息：{excerpt(local[0].text, 160)}")
@@ -88,8 +132,8 @@ class ActionAnswer(XinfangAction):
             # 「复查最晚哪天申请」 read as a procedure question is still a deadline question: the
             # rule with its article, and the date asked for (or computed when it is given)
             return deadline_reply(rt, text, region=region_of(tracker)), [SlotSet("problem_text", text)]
-        matter = how_long_follow_up(tracker, text)
+        matter = how_long_follow_up(rt.kb, tracker, text)
         if matter:
             return time_limits_reply(rt, matter, region_of(tracker)), []
-        query = with_matter(tracker, text)
-        return answer_question(rt, query, region_of(tracker)), remembered(query, text)
+        query = follow_up_query(rt, tracker, text)
+        return answer_question(rt, query, region_of(tracker), asked=own_words(text)), remembered(query, text)

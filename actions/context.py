@@ -13,11 +13,13 @@ import re
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
+from knowledge.deadlines import answer_deadline
+
 FOLLOW_UP_MAX_CHARS = 10
 # how a follow-up opens or closes: 「那…」「还有…」「如果…」「…呢」
 MARKED = re.compile(r"^(那|还|如果|要是|万一|然后|接下来)|呢$")
 # what a follow-up about the same matter asks: how long, what it costs, where, whom, what to bring
-FOLLOW_UP_ASKS = re.compile(r"多久|多长时间|几天|要钱|收费|花钱|费用|去哪|在哪|找谁|带什么|要带|电话|地址|怎么去|有用吗|管用吗")
+FOLLOW_UP_ASKS = re.compile(r"多久|多长时间|多少天|几天|几个月|要钱|收费|花钱|费用|去哪|在哪|找谁|带什么|要带|电话|地址|怎么去|有用吗|管用吗")
 # a follow-up asking how long things take (「那要多久」「得多长时间」), not for a last day
 ASKS_HOW_LONG = re.compile(r"多久|多长时间|多少天|几天|几个月")
 # the deadline reply's request for a date (actions/deadline.py); a date sent next answers it
@@ -31,7 +33,7 @@ TOPIC_WORDS = (
 )
 
 
-def _core(text: str) -> str:
+def core_text(text: str) -> str:
     return re.sub(r"[\W_]+", "", text)
 
 
@@ -42,7 +44,7 @@ def is_follow_up(text: str, strict: bool = False) -> bool:
     ``strict`` (texts read as out of scope, where 「今天天气怎么样」 must stay out of scope) takes
     only the opening or closing. 「借钱不还怎么办」「你是谁」 are questions of their own.
     """
-    core = _core(text)
+    core = core_text(text)
     if not core or len(core) > FOLLOW_UP_MAX_CHARS or any(w in core for w in TOPIC_WORDS):
         return False
     return bool(MARKED.search(core)) or (not strict and bool(FOLLOW_UP_ASKS.search(core)))
@@ -51,17 +53,28 @@ def is_follow_up(text: str, strict: bool = False) -> bool:
 def with_matter(tracker: Tracker, text: str, strict: bool = False) -> str:
     """The text to look up: a follow-up together with the matter before it, else the text itself."""
     previous = tracker.get_slot("problem_text")
-    if not previous or _core(previous) == _core(text) or not is_follow_up(text, strict):
+    if not previous or core_text(previous) == core_text(text) or not is_follow_up(text, strict):
         return text
     return f"{previous}，{text}"
 
 
-def how_long_follow_up(tracker: Tracker, text: str) -> str | None:
-    """The matter before, when ``text`` is a follow-up asking how long it takes; else None."""
+def own_words(text: str) -> str:
+    """A follow-up without the words that make it one (「那要交钱吗」 → 「要交钱吗」): what it asks."""
+    return MARKED.sub("", core_text(text)) or text
+
+
+def how_long_follow_up(kb, tracker: Tracker, text: str) -> str | None:
+    """The matter before, when ``text`` is a follow-up asking how long it takes; else None.
+
+    Not when the matter gave the date a time limit runs from (「10月8日收到处理意见，想申请复查」):
+    「还有几天」「还有多久」 then ask how much of that limit is left, which the deadline
+    calculator answers with the date.
+    """
     previous = tracker.get_slot("problem_text")
-    if not previous or not ASKS_HOW_LONG.search(text) or not is_follow_up(text) or _core(previous) == _core(text):
+    if not previous or not ASKS_HOW_LONG.search(text) or not is_follow_up(text) or core_text(previous) == core_text(text):
         return None
-    return previous
+    dated = answer_deadline(kb, previous)
+    return None if dated is not None and dated.start is not None else previous
 
 
 def remembered(query: str, text: str) -> list[dict]:

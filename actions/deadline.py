@@ -91,13 +91,14 @@ def time_limits_reply(rt, matter: str, region: str | None) -> Reply:
     """「那要多久」 after a matter: the time limits of the route for that matter, each with its article."""
     kb = rt.kb
     pack = find_pack(rt, region)
-    ranking = rt.classifier.classify(matter).ranking
+    ranking = [r for r in rt.classifier.classify(matter).ranking if r.route != "crisis"] or \
+        rt.classifier.classify(matter).ranking   # the help lines come first anyway (actions/base.py)
     reply = Reply("answer")
     card = kb.routes[ranking[0].route]
     lead = f"就您前面说的“{excerpt(matter, 40)}”，按【{card.name}】办理"
     if card.time_limits:
         lines = [f"· {limit_line(kb, tl, with_start=True)}" for tl in card.time_limits[:MAX_LIMIT_LINES]]
-        more = "（其余期限见办理途径卡片）" if len(card.time_limits) > MAX_LIMIT_LINES else ""
+        more = "\n（其余期限见办理途径卡片）" if len(card.time_limits) > MAX_LIMIT_LINES else ""
         reply.texts.append(f"{lead}，各环节的期限：\n" + "\n".join(lines) + more)
         for tl in card.time_limits:
             reply.cite(kb, tl.basis)
@@ -114,7 +115,7 @@ class ActionDeadline(XinfangAction):
         return "action_deadline"
 
     def respond(self, rt, tracker, text):
-        matter = how_long_follow_up(tracker, text)
+        matter = how_long_follow_up(rt.kb, tracker, text)
         if matter:
             return time_limits_reply(rt, matter, region_of(tracker)), []
         # kept so that a date sent next (「10.8号收到的」) completes this question

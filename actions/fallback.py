@@ -6,9 +6,9 @@ import re
 
 from knowledge.crisis import detect_crisis
 
-from .answer import answer_question
+from .answer import answer_question, follow_up_query
 from .base import HUMAN_CHANNELS, XinfangAction, find_pack, intent_of, region_of
-from .context import with_matter
+from .context import own_words
 from .render import Reply, channels_for
 
 # 「好的」「嗯嗯」「不是」「不对不对」 said on their own: a reply to the bot, not a question. Longer
@@ -73,9 +73,9 @@ class ActionFallback(XinfangAction):
         intent = intent_of(tracker).get("name")
         if is_acknowledgement(intent, text):
             return acknowledgement_reply(intent), []
-        query = with_matter(tracker, text, strict=intent == "out_of_scope")
+        query = follow_up_query(rt, tracker, text, strict=intent == "out_of_scope")
         if query != text:   # 「那去哪」 after 「公司欠我三个月工资」: a question about that matter
-            return answer_question(rt, query, region_of(tracker)), []
+            return answer_question(rt, query, region_of(tracker), asked=own_words(text)), []
         return fallback_reply(rt, text, intent == "out_of_scope", region_of(tracker)), []
 
 

@@ -71,23 +71,26 @@ def named_limit(kb: KnowledgeBase, card: RouteCard, text: str) -> TimeLimit | No
 
     A limit is named by a legal term found in the text, or stood for by its colloquial words
     (工资 → 劳动报酬), that occurs in the limit's label but not in the first limit's label (so
-    「仲裁」 names nothing on the arbitration card). The label with the most occurrences wins
-    (「执行」 → 「法院超过六个月未执行，可向上一级法院申请执行」), the earlier on a tie.
+    「仲裁」 names nothing on the arbitration card). The label naming the most distinct terms wins,
+    then the one whose terms are longer, then the earlier: the cards list the limit that a plain
+    mention means first (「执行」 → 「法院超过六个月未执行…」 before the 执行异议 ones).
     """
     if len(card.time_limits) < 2 or not text:
         return None
     first = card.time_limits[0]
-    terms = {t for t in kb.synonyms.expand(text)} | {t for t in kb.synonyms.legal_terms if len(t) >= 2 and t in text}
+    terms = set(kb.synonyms.expand(text)) | {t for t in kb.synonyms.legal_terms if len(t) >= 2 and t in text}
     terms = {t for t in terms if t not in first.label}
-    best, best_count = None, 0
+    best, best_score = None, (0, 0)
     for tl in card.time_limits[1:]:
-        count = sum(tl.label.count(t) for t in terms)
-        if count > best_count:
-            best, best_count = tl, count
+        named = [t for t in terms if t in tl.label]
+        score = (len(named), sum(map(len, named)))
+        if score > best_score:
+            best, best_score = tl, score
     return best
 
 
 def limit_line(kb: KnowledgeBase, tl: TimeLimit, with_start: bool = False) -> str:
+    """「label——“quote”（citation）」, with when the limit starts counting if ``with_start``."""
     start = f"{tl.starts}，" if with_start and tl.starts else ""
     return f"{tl.label}——{start}“{tl.quote}”（{kb.corpus.citation(tl.basis)}）"
 

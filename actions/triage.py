@@ -14,7 +14,6 @@ form rejects.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -25,6 +24,7 @@ from knowledge.crisis import detect_crisis
 from knowledge.triage import Triage, load_triage_rules
 
 from .base import XinfangAction, find_pack, intent_of, region_of, user_text
+from .context import core_text
 from .render import DISCLAIMER, Reply, legal_hotline, route_text
 
 DOMAIN_WORDS = {
@@ -41,12 +41,14 @@ DOMAIN_WORDS = {
 }
 STATUS_WORDS = {
     "xinfang_answered": ("处理意见", "信访答复", "答复了", "复查意见"),
-    "ongoing": ("正在", "在打官司", "还在", "审理中", "仲裁中"),
+    "ongoing": ("正在", "在打官司", "还在", "审理中", "仲裁中", "未生效", "没生效", "还没生效"),
     "ended": ("判了", "结束", "已经判", "终审", "结案", "驳回", "生效"),
     "none": ("没有", "还没", "没走", "没打", "没去", "不知道"),
 }
 
 
+# the longest addition read together with the matter before it (``continued``)
+CONTINUATION_MAX_CHARS = 20
 # what a reply to the form's question is read as (an unclear reply counts as 「其他」/「没有」)
 ANSWER_INTENTS = frozenset({"inform", "affirm", "deny", "nlu_fallback"})
 
@@ -101,24 +103,23 @@ def triage_reply(rt, text: str, triage: Triage, region: str | None) -> Reply:
     return reply
 
 
-CONTINUATION_MAX_CHARS = 20
-
-
 def continued(rt, previous: str | None, text: str, triage: Triage, domain, status) -> tuple[str, Triage]:
     """A short, vague addition to the matter just described, read together with it.
 
     「判了快两个月了，已经生效了」 after 「法院判决不公」 says nothing on its own, and would start the
     clarifying questions over; with the matter before it, the route is clear. Taken as a
-    continuation only when it is short, says where the case stands (「判了」「生效」「还在审」) or
-    names the same kind of matter as the one before (工资 after 工资), and the two together are
-    confident; so 「我想问问别的事」 is not merged into anything. Otherwise ``text`` and
+    continuation only when it is short, names no other kind of matter than the one before, says
+    where a case stands (「判了」「生效」「还在审」: a case that ended or is under way) or names the
+    same kind of matter (工资 after 工资), and the two together are confident. So neither
+    「我想问问别的事」 nor 「宅基地的事还没解决」 after unpaid wages is merged. Otherwise ``text`` and
     ``triage`` come back unchanged.
     """
-    core = re.sub(r"[\W_]+", "", text)
-    if not previous or not core or len(core) > CONTINUATION_MAX_CHARS or core in previous:
+    core = core_text(text)
+    if not previous or not core or len(core) > CONTINUATION_MAX_CHARS or core in core_text(previous):
         return text, triage
-    kind = _guess(text, DOMAIN_WORDS, None)
-    if _guess(text, STATUS_WORDS, None) is None and (kind is None or kind != _guess(previous, DOMAIN_WORDS, None)):
+    kind, before = _guess(text, DOMAIN_WORDS, None), _guess(previous, DOMAIN_WORDS, None)
+    stage = _guess(text, {k: STATUS_WORDS[k] for k in ("ongoing", "ended")}, None)
+    if (kind is not None and kind != before) or (stage is None and kind is None):
         return text, triage
     joined = f"{previous}，{text}"
     together = rt.classifier.classify(joined, domain, status)

@@ -434,14 +434,34 @@ async def test_how_long_after_a_matter_lists_the_time_limits_of_its_route():
     assert "就您前面说的" not in "".join(t["text"] for t in texts) and payload["routes"][0]["id"] != "labor_arbitration"
 
 
-async def test_a_question_the_texts_do_not_answer_is_said_to_be_unanswered():
-    texts, _, payload = await run(ActionAnswer(), "信访要交钱吗")
-    joined = "".join(t["text"] for t in texts)
-    assert payload["kind"] == "unknown" and "“交钱”" in joined and "没有找到直接的规定" in joined
+def article_hit(kb, aid: str):
+    from knowledge.retriever import Hit
+
+    art = kb.corpus.article(aid)
+    law = kb.corpus.laws[art.law_id]
+    return Hit(aid, law.short, law.id, art.number, art.text, 1.0, citation=kb.corpus.citation(aid))
+
+
+def test_the_article_quoted_is_the_first_hit_that_speaks_to_the_question(rt):
+    from actions.answer import answering_hit
+
+    hits = [article_hit(rt.kb, f"xinfang_gongzuo_tiaoli_2022#{n}") for n in (14, 21, 31)]   # the real top 3
+    assert answering_hit(rt, "信访要交钱吗", hits) == (None, ["交钱"])
+    review = [article_hit(rt.kb, f"xinfang_gongzuo_tiaoli_2022#{n}") for n in (14, 35)]
+    assert answering_hit(rt, "复查找谁", review)[0].id.endswith("#35")       # the second hit, not the first
+    assert answering_hit(rt, "信访怎么办", hits) == (hits[0], [])             # nothing particular asked
+
+
+async def test_an_unanswered_question_is_said_to_be_so(rt, monkeypatch):
+    import actions.answer
+
+    hits = [article_hit(rt.kb, f"xinfang_gongzuo_tiaoli_2022#{n}") for n in (14, 21, 31)]
+    monkeypatch.setattr(rt.retriever, "search", lambda *a, **k: hits)
+    reply = actions.answer.answer_question(rt, "信访要交钱吗", None)
+    joined = "".join(reply.texts)
+    assert reply.kind == "unknown" and "“交钱”" in joined and "没有找到直接的规定" in joined
     assert "12345" in joined and "12348" in joined and "规定：“" not in joined   # no article quoted as the answer
-    assert payload["citations"] and payload["routes"]                               # the closest provisions, named
-    texts, _, payload = await run(ActionAnswer(), "信访信要写哪些内容")
-    assert payload["kind"] == "answer"
+    assert [c["id"] for c in reply.citations] == [h.id for h in hits] and reply.routes   # the closest, named
 
 
 def test_the_route_text_names_the_time_limit_the_description_names(real_kb):
@@ -453,7 +473,11 @@ def test_the_route_text_names_the_time_limit_the_description_names(real_kb):
     assert "拖欠劳动报酬" not in route_text(real_kb, arbitration, text="公司把我辞退了")
     assert "拖欠劳动报酬" not in route_text(real_kb, arbitration)
     assert "超过六个月未执行" in route_text(real_kb, court, text="判了半年了对方还不执行")
-    assert "执行" not in route_text(real_kb, court, text="法院判决不公").split("期限：")[1].split("\n")[0]
+    def limits(text):   # the deadline lines of the court card's text
+        lines = route_text(real_kb, court, text=text).split("\n")
+        return "".join(line for line in lines if line.startswith(("期限：", "　")))
+
+    assert "超过六个月未执行" not in limits("法院判决不公") and "执行" not in limits("法院判决不公")
 
 
 async def test_a_short_addition_to_the_matter_is_read_with_it():
@@ -470,9 +494,12 @@ async def test_a_short_addition_to_the_matter_is_read_with_it():
 
 
 @pytest.mark.parametrize("text,merged", [
-    ("判了快两个月了 已经生效了", True),     # where the case stands
+    ("仲裁已经结束了", True),               # where the case stands
+    ("判了快两个月了 已经生效了", False),    # a court case: another kind of matter than the wages
     ("老板还是不给工资", True),              # the same kind of matter as before (wages)
     ("我想问问别的事", False), ("邻居天天吵", False),     # nothing tying it to the wages
+    ("宅基地的事还没解决", False), ("离婚的事正在打官司", False),   # a case under way, but another matter
+    ("我不知道别的事怎么办", False),         # 「不知道」 says no case has started: nothing to go on
     ("我后来又去找了劳动监察大队，他们说让我自己去法院起诉，这可怎么办", False),   # too long for an addition
 ])
 def test_what_is_read_as_an_addition_to_the_matter_before(text, merged):
@@ -487,3 +514,41 @@ def test_what_is_read_as_an_addition_to_the_matter_before(text, merged):
     joined, triage = continued(rt, "公司欠我三个月工资", text, vague, None, None)
     assert (joined == f"公司欠我三个月工资，{text}" and triage is sure) is merged
     assert merged or (joined == text and triage is vague)
+
+
+async def test_how_much_is_left_of_a_dated_limit_is_computed_not_listed():
+    dated = {"problem_text": "处理意见是10月8日收到的，想申请复查"}
+    for text in ("那还有几天", "还有多久"):
+        _, _, payload = await run(ActionDeadline(), text, intent="ask_deadline", slots=dated)
+        assert payload["deadline"]["start"].endswith("-10-08") and payload["deadline"]["basis"].endswith("#35")
+
+
+async def test_how_long_after_a_crisis_matter_lists_the_problem_route_not_the_crisis_route():
+    texts, _, payload = await run(ActionAnswer(), "那要多久", slots={"problem_text": "我不想活了，公司欠我工资三个月"})
+    joined = "".join(t["text"] for t in texts)
+    assert "按【劳动人事争议仲裁】办理" in joined and "申请仲裁的时效" in joined and "危机" not in joined
+
+
+def test_a_case_not_yet_in_force_is_under_way_not_ended():
+    from actions.triage import STATUS_WORDS, _guess
+
+    assert _guess("判决还没生效", STATUS_WORDS, None) == "ongoing"
+    assert _guess("判决已经生效了", STATUS_WORDS, None) == "ended"
+
+
+async def test_a_follow_up_is_judged_on_its_own_words():
+    # 「要钱吗」 after a neighbour's leak is answered (人民调解法第四条: 不收取任何费用); 交钱 is 费用
+    _, _, payload = await run(ActionAnswer(), "要钱吗", slots={"problem_text": "邻居家漏水把我家淹了"})
+    assert payload["kind"] == "answer"
+    # a follow-up whose own words no text found speaks to is unanswered, whatever the matter matched
+    texts, _, payload = await run(ActionAnswer(), "那路费报销吗", slots={"problem_text": "公司欠我三个月工资"})
+    assert payload["kind"] == "unknown" and "“路费”" in "".join(t["text"] for t in texts)
+
+
+def test_a_follow_up_is_looked_up_as_its_question_about_the_route_for_the_matter(rt):
+    from actions.answer import follow_up_query
+
+    wages = {"problem_text": "公司拖欠我三个月工资，老板一直不给"}
+    assert follow_up_query(rt, tracker("那要交钱吗", slots=wages), "那要交钱吗") == "要交钱吗 劳动人事争议仲裁"
+    assert follow_up_query(rt, tracker("借钱不还怎么办", slots=wages), "借钱不还怎么办") == "借钱不还怎么办"
+    assert follow_up_query(rt, tracker("那要交钱吗"), "那要交钱吗") == "那要交钱吗"     # no matter before it

@@ -61,6 +61,19 @@ def test_a_bare_yes_gets_no_provisions_and_no_routes(api):
     assert len(data["messages"]) == 1 and "规定" not in data["messages"][0]
 
 
+def test_what_the_texts_do_not_answer_is_said_and_follow_ups_keep_the_matter(api):
+    _, payloads = chat(api, f"u-{uuid.uuid4().hex[:6]}", "信访要交钱吗")
+    assert payloads[-1]["kind"] == "unknown" and payloads[-1]["citations"]
+    sender = f"u-{uuid.uuid4().hex[:6]}"
+    chat(api, sender, "邻居家漏水把我家淹了")
+    _, payloads = chat(api, sender, "要钱吗")       # 人民调解法第四条: 不收取任何费用
+    assert payloads[-1]["kind"] == "answer" and "renmin_tiaojie_fa#4" in [c["id"] for c in payloads[-1]["citations"]]
+    sender = f"u-{uuid.uuid4().hex[:6]}"
+    chat(api, sender, "公司拖欠我半年工资了，我还在这上班")
+    texts, payloads = chat(api, sender, "那要多久")
+    assert "申请仲裁的时效" in "".join(texts) and payloads[-1]["routes"][0]["id"] == "labor_arbitration"
+
+
 def test_giving_up_inside_the_form_closes_it(api):
     sender = uuid.uuid4().hex
     start_form(api, sender)

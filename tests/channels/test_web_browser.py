@@ -154,6 +154,18 @@ def test_answers_with_route_cards_and_citations(context, service):
     shot(page, "desktop-answer-review")
 
 
+def test_a_question_the_texts_do_not_answer_is_shown_as_tentative(context, service):
+    page = open_page(context, service["url"] + "/")
+    with page.expect_response("**/api/chat") as resp:
+        answer = send(page, "信访要交钱吗")
+    payload = next(m["custom"] for m in resp.value.json()["messages"] if "custom" in m)
+    assert payload["kind"] == "unknown"
+    expect(answer).to_contain_text("没有找到直接的规定")
+    expect(answer.locator(".xf-routes-title")).to_have_text("可能相关的途径")
+    expect(answer.locator(".xf-card[open]")).to_have_count(0)
+    expect(answer.locator(".xf-cites summary").first).to_contain_text("相关条文")
+
+
 def test_feedback_is_recorded_and_can_change(context, service):
     page = open_page(context, service["url"] + "/")
     answer = send(page, REVIEW)

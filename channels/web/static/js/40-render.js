@@ -1,5 +1,5 @@
 // Turning stored entries (API message data) into DOM. Nothing here parses markup.
-const TENTATIVE_KINDS = ['clarify', 'fallback', 'out_of_scope'];
+const TENTATIVE_KINDS = ['clarify', 'fallback', 'out_of_scope', 'unknown'];
 const NO_FEEDBACK_KINDS = ['welcome', 'ack'];
 
 // One turn may carry several {"custom": ...} payloads: merge them, de-duplicating by id.
@@ -132,11 +132,13 @@ function renderRoutes(payload) {
   return section;
 }
 
-function renderCitations(citations) {
+function renderCitations(citations, kind) {
   const list = citations.filter(function (c) { return str(c.citation) || str(c.law); });
   if (!list.length) return null;
+  // a tentative answer's articles are the closest found, not the basis of an answer
+  const title = TENTATIVE_KINDS.indexOf(kind) >= 0 ? '相关条文' : '法律依据';
   return h('details', { class: 'xf-cites' }, [
-    h('summary', { text: '法律依据（' + list.length + ' 条）' }),
+    h('summary', { text: title + '（' + list.length + ' 条）' }),
     h('ul', null, list.map(function (c) {
       const label = str(c.citation) || '《' + str(c.law) + '》第' + str(c.article) + '条';
       return h('li', null, h('details', { class: 'xf-cite' }, [
@@ -181,7 +183,7 @@ function renderBot(entry, handlers) {
     }
     if (Array.isArray(m.buttons)) append(el, renderQuickReplies(m.buttons, handlers.quick));
   });
-  append(el, [renderRoutes(payload), renderCitations(payload.citations)]);
+  append(el, [renderRoutes(payload), renderCitations(payload.citations, payload.kind)]);
   // nothing to rate under the welcome or under 「好的。」 said back to a bare yes or no
   if (str(entry.turn_id) && texts && NO_FEEDBACK_KINDS.indexOf(kind) < 0) append(el, renderFeedback(entry, handlers.vote));
   return el;
