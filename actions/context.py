@@ -18,10 +18,11 @@ from knowledge.deadlines import answer_deadline
 FOLLOW_UP_MAX_CHARS = 10
 # how a follow-up opens or closes: 「那…」「还有…」「如果…」「…呢」
 MARKED = re.compile(r"^(那|还|如果|要是|万一|然后|接下来)|呢$")
-# what a follow-up about the same matter asks: how long, what it costs, where, whom, what to bring
-FOLLOW_UP_ASKS = re.compile(r"多久|多长时间|多少天|几天|几个月|要钱|收费|花钱|费用|去哪|在哪|找谁|带什么|要带|电话|地址|怎么去|有用吗|管用吗")
 # a follow-up asking how long things take (「那要多久」「得多长时间」), not for a last day
-ASKS_HOW_LONG = re.compile(r"多久|多长时间|多少天|几天|几个月")
+_HOW_LONG = r"多久|多长时间|多少天|几天|几个月"
+ASKS_HOW_LONG = re.compile(_HOW_LONG)
+# what a follow-up about the same matter asks: how long, what it costs, where, whom, what to bring
+FOLLOW_UP_ASKS = re.compile(_HOW_LONG + r"|要钱|收费|花钱|费用|去哪|在哪|找谁|带什么|要带|电话|地址|怎么去|有用吗|管用吗")
 # the deadline reply's request for a date (actions/deadline.py); a date sent next answers it
 DATE_REQUEST = "请告诉我具体日期"
 # words that name a matter or a procedure: a message with one is a question of its own
@@ -50,12 +51,18 @@ def is_follow_up(text: str, strict: bool = False) -> bool:
     return bool(MARKED.search(core)) or (not strict and bool(FOLLOW_UP_ASKS.search(core)))
 
 
-def with_matter(tracker: Tracker, text: str, strict: bool = False) -> str:
-    """The text to look up: a follow-up together with the matter before it, else the text itself."""
+def matter_followed(tracker: Tracker, text: str, strict: bool = False) -> str | None:
+    """The matter before (the ``problem_text`` slot) when ``text`` is a follow-up to it, else None."""
     previous = tracker.get_slot("problem_text")
     if not previous or core_text(previous) == core_text(text) or not is_follow_up(text, strict):
-        return text
-    return f"{previous}，{text}"
+        return None
+    return previous
+
+
+def with_matter(tracker: Tracker, text: str, strict: bool = False) -> str:
+    """The text to look up: a follow-up together with the matter before it, else the text itself."""
+    matter = matter_followed(tracker, text, strict)
+    return text if matter is None else f"{matter}，{text}"
 
 
 def own_words(text: str) -> str:
@@ -70,8 +77,8 @@ def how_long_follow_up(kb, tracker: Tracker, text: str) -> str | None:
     「还有几天」「还有多久」 then ask how much of that limit is left, which the deadline
     calculator answers with the date.
     """
-    previous = tracker.get_slot("problem_text")
-    if not previous or not ASKS_HOW_LONG.search(text) or not is_follow_up(text) or core_text(previous) == core_text(text):
+    previous = matter_followed(tracker, text) if ASKS_HOW_LONG.search(text) else None
+    if previous is None:
         return None
     dated = answer_deadline(kb, previous)
     return None if dated is not None and dated.start is not None else previous

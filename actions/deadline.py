@@ -91,8 +91,9 @@ def time_limits_reply(rt, matter: str, region: str | None) -> Reply:
     """「那要多久」 after a matter: the time limits of the route for that matter, each with its article."""
     kb = rt.kb
     pack = find_pack(rt, region)
-    ranking = [r for r in rt.classifier.classify(matter).ranking if r.route != "crisis"] or \
-        rt.classifier.classify(matter).ranking   # the help lines come first anyway (actions/base.py)
+    everything = rt.classifier.classify(matter).ranking
+    # crisis words in the matter got the help lines when they were said; the limits are the problem's
+    ranking = [r for r in everything if r.route != "crisis"] or everything
     reply = Reply("answer")
     card = kb.routes[ranking[0].route]
     lead = f"就您前面说的“{excerpt(matter, 40)}”，按【{card.name}】办理"

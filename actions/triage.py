@@ -45,6 +45,8 @@ STATUS_WORDS = {
     "ended": ("判了", "结束", "已经判", "终审", "结案", "驳回", "生效"),
     "none": ("没有", "还没", "没走", "没打", "没去", "不知道"),
 }
+# where a case stands, for an addition to a matter (``continued``): under way or ended, not "none"
+CASE_STAGE_WORDS = {k: STATUS_WORDS[k] for k in ("ongoing", "ended")}
 
 
 # the longest addition read together with the matter before it (``continued``)
@@ -118,7 +120,7 @@ def continued(rt, previous: str | None, text: str, triage: Triage, domain, statu
     if not previous or not core or len(core) > CONTINUATION_MAX_CHARS or core in core_text(previous):
         return text, triage
     kind, before = _guess(text, DOMAIN_WORDS, None), _guess(previous, DOMAIN_WORDS, None)
-    stage = _guess(text, {k: STATUS_WORDS[k] for k in ("ongoing", "ended")}, None)
+    stage = _guess(text, CASE_STAGE_WORDS, None)
     if (kind is not None and kind != before) or (stage is None and kind is None):
         return text, triage
     joined = f"{previous}，{text}"

@@ -32,13 +32,20 @@ def content_words(tokenizer: Tokenizer, text: str) -> list[str]:
     return [w for w in dict.fromkeys(tokenizer.tokenize(text)) if len(w) >= 2 and w not in GENERIC_WORDS]
 
 
-def unanswered_words(tokenizer: Tokenizer, synonyms: SynonymTable, question: str, material: str) -> list[str]:
-    """The question's content words when not one of them (nor a legal term it stands for) occurs in
-    ``material`` (the articles and FAQs found for it); empty when the material speaks to at least
-    one of them, or the question has none to check. A word inside a longer one (「限制」 in
-    「时间限制」) is left out of the list, so it reads as what was asked."""
-    words = content_words(tokenizer, question)
-    for word in words:
-        if word in material or any(term in material for term in synonyms.expand(word)):
-            return []
+def speaks_to(synonyms: SynonymTable, words: list[str], material: str) -> bool:
+    """Whether one of ``words`` (or a legal term it stands for) occurs in ``material``."""
+    return any(word in material or any(term in material for term in synonyms.expand(word)) for word in words)
+
+
+def as_asked(words: list[str]) -> list[str]:
+    """The words to name back to the person: a word inside a longer one (「限制」 in 「时间限制」) is
+    left out, so the list reads as what was asked."""
     return [w for w in words if not any(w != other and w in other for other in words)]
+
+
+def unanswered_words(tokenizer: Tokenizer, synonyms: SynonymTable, question: str, material: str) -> list[str]:
+    """The question's content words (``as_asked``) when not one of them, nor a legal term it stands
+    for, occurs in ``material``; empty when the material speaks to at least one of them, or the
+    question has none to check."""
+    words = content_words(tokenizer, question)
+    return [] if not words or speaks_to(synonyms, words, material) else as_asked(words)
