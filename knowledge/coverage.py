@@ -28,8 +28,14 @@ GENERIC_WORDS = frozenset(
 
 
 def content_words(tokenizer: Tokenizer, text: str) -> list[str]:
-    """The question's own words of two characters or more, in order, generic ones left out."""
-    return [w for w in dict.fromkeys(tokenizer.tokenize(text)) if len(w) >= 2 and w not in GENERIC_WORDS]
+    """The question's own words of two characters or more, in order, generic ones left out.
+
+    Only dictionary words count: jieba's HMM joins unknown characters into pieces that are no
+    word at all (「信要」 in 「写信访信要写什么」, 「我能」, 「有个」), and no article contains them,
+    so a question about what to write (第十九条) read as one the texts do not answer.
+    """
+    return [w for w in dict.fromkeys(tokenizer.tokenize(text))
+            if len(w) >= 2 and w not in GENERIC_WORDS and tokenizer.known(w)]
 
 
 def speaks_to(synonyms: SynonymTable, words: list[str], material: str) -> bool:

@@ -59,6 +59,14 @@ class Tokenizer:
                     self._jieba = engine
         return self._jieba
 
+    def known(self, word: str) -> bool:
+        """Whether ``word`` is in the dictionary (jieba's own or the legal terms), not a piece that
+        jieba's HMM guessed from unknown characters (「写信访信要写什么」 → 写/信访/**信要**/写/什么).
+        Latin letters and digits (wifi, 12345) are taken as written: the HMM does not join those."""
+        if self.segmenter is Segmenter.CHAR or word.isascii():
+            return True
+        return bool(self._engine().FREQ.get(word.lower()))
+
     def tokenize(self, text: str) -> list[str]:
         text = text.lower()
         if self.segmenter is Segmenter.CHAR:

@@ -44,3 +44,16 @@ def test_a_name_is_what_the_article_calls_a_name(tok, real_kb):
     # 「不留名字也能信访吗」 is answered by 第十九条 (载明其姓名): 名字 stands for 姓名
     art19 = real_kb.corpus.article("xinfang_gongzuo_tiaoli_2022#19").text
     assert unanswered_words(tok, real_kb.synonyms, "不留名字也能信访吗", art19) == []
+
+
+@pytest.mark.parametrize("question, guessed", [("写信访信要写什么", "信要"), ("信访事办完了，我能给他们打个差评不", "我能")])
+def test_pieces_jiebas_hmm_guessed_are_not_words_to_check(tok, real_kb, question, guessed):
+    # jieba's HMM joins unknown characters into pieces no article contains: checked, they made a
+    # question about what to write (第十九条) read as one the texts do not answer
+    assert guessed in tok.tokenize(question) and guessed not in content_words(tok, question)
+    art19 = real_kb.corpus.article("xinfang_gongzuo_tiaoli_2022#19").text
+    assert unanswered_words(tok, real_kb.synonyms, "写信访信要写什么", art19) == []
+
+
+def test_latin_words_are_checked_as_written(tok):
+    assert "wifi" in content_words(tok, "信访局有wifi吗")
