@@ -11,8 +11,8 @@ from knowledge.deadlines import find_limit
 from knowledge.retriever import Filters
 
 from .base import HUMAN_CHANNELS, XinfangAction, find_pack, region_of
-from .context import how_long_follow_up, matter_followed, own_words, remembered
-from .deadline import deadline_reply, time_limits_reply
+from .context import how_long_follow_up, how_long_of_nothing_named, matter_followed, own_words, remembered
+from .deadline import deadline_reply, time_limits_reply, which_matter_reply
 from .render import DISCLAIMER, Reply, channels_for, excerpt, legal_hotline, route_text
 
 # a question about the last day of a limit (「最晚哪天」「还来得及吗」), not about the procedure
@@ -134,5 +134,7 @@ class ActionAnswer(XinfangAction):
         matter = how_long_follow_up(rt.kb, tracker, text)
         if matter:
             return time_limits_reply(rt, matter, region_of(tracker)), []
+        if how_long_of_nothing_named(tracker, text):
+            return which_matter_reply(rt, region_of(tracker)), []
         query = follow_up_query(rt, tracker, text)
         return answer_question(rt, query, region_of(tracker), asked=own_words(text)), remembered(query, text)

@@ -84,6 +84,15 @@ def how_long_follow_up(kb, tracker: Tracker, text: str) -> str | None:
     return None if dated is not None and dated.start is not None else previous
 
 
+def how_long_of_nothing_named(tracker: Tracker, text: str) -> bool:
+    """「多久能有结果」 with no matter before it: how long, but of what is not said.
+
+    Looked up as it stands it got whichever provision is closest to "how long" (行政复议法第六十二条
+    for someone who may have written to the 信访局); the limits differ from one route to the next.
+    """
+    return bool(ASKS_HOW_LONG.search(text)) and is_follow_up(text) and matter_followed(tracker, text) is None
+
+
 def remembered(query: str, text: str) -> list[dict]:
     """The matter to come back to: this text, unless it was a follow-up (read as ``query``), when
     the matter it followed stays."""

@@ -7,7 +7,7 @@ import datetime as dt
 from knowledge.deadlines import APPEAL_NOT_ADMIN, answer_deadline
 
 from .base import XinfangAction, find_pack, region_of
-from .context import DATE_REQUEST, how_long_follow_up, remembered, with_matter
+from .context import DATE_REQUEST, how_long_follow_up, how_long_of_nothing_named, remembered, with_matter
 from .render import DISCLAIMER, Reply, excerpt, legal_hotline, limit_line
 
 METHOD = ("计算方法：从 {start} 的次日起算第1天，按日历连续计算{unit_note}；期限的最后一天如遇法定节假日等特殊情况，"
@@ -17,6 +17,7 @@ UNIT_NOTE = {"day": "", "workday": "（只跳过周六、周日，未计入法�
              "year": "（按年对应日）"}
 URGENT_DAYS = 10   # this close to the last day the reply says how many days are left
 MAX_LIMIT_LINES = 5
+XINFANG_ROUTE = "xinfang"
 
 
 def _fmt(d) -> str:
@@ -111,6 +112,24 @@ def time_limits_reply(rt, matter: str, region: str | None) -> Reply:
     return reply
 
 
+def which_matter_reply(rt, region: str | None) -> Reply:
+    """A how-long question that names no matter: the limits of 信访 itself (what this service is
+    about, so the likeliest reading), each with its article, and a request to say what the matter
+    is, since every other route has limits of its own."""
+    kb = rt.kb
+    pack = find_pack(rt, region)
+    card = kb.routes[XINFANG_ROUTE]
+    reply = Reply("clarify", needs_clarification=True)
+    lines = [f"· {limit_line(kb, tl, with_start=True)}" for tl in card.time_limits[:MAX_LIMIT_LINES]]
+    reply.texts.append("不同的事走不同的途径，期限也各不相同。如果您问的是信访事项，各环节的期限是：\n" + "\n".join(lines))
+    for tl in card.time_limits:
+        reply.cite(kb, tl.basis)
+    reply.texts.append("如果是别的事（比如欠工资要仲裁、对罚款不服要复议、要去法院起诉），请告诉我是什么事，"
+                       "我按那条途径告诉您各环节的期限。")
+    reply.add_route(kb, card, card.summary, pack)
+    return reply
+
+
 class ActionDeadline(XinfangAction):
     def name(self) -> str:
         return "action_deadline"
@@ -119,6 +138,8 @@ class ActionDeadline(XinfangAction):
         matter = how_long_follow_up(rt.kb, tracker, text)
         if matter:
             return time_limits_reply(rt, matter, region_of(tracker)), []
+        if how_long_of_nothing_named(tracker, text):
+            return which_matter_reply(rt, region_of(tracker)), []
         # kept so that a date sent next (「10.8号收到的」) completes this question
         query = with_matter(tracker, text)
         return deadline_reply(rt, query, region=region_of(tracker)), remembered(query, text)

@@ -434,6 +434,22 @@ async def test_how_long_after_a_matter_lists_the_time_limits_of_its_route():
     assert "就您前面说的" not in "".join(t["text"] for t in texts) and payload["routes"][0]["id"] != "labor_arbitration"
 
 
+
+@pytest.mark.parametrize("question", ["多久能有结果", "要等多长时间"])
+async def test_how_long_with_no_matter_gives_xinfangs_limits_and_asks_which_matter(question):
+    for action, intent in ((ActionAnswer(), "ask_law"), (ActionDeadline(), "ask_deadline")):
+        texts, events, payload = await run(action, question, intent=intent)
+        joined = "".join(t["text"] for t in texts)
+        assert "如果您问的是信访事项" in joined and "请告诉我是什么事" in joined
+        assert {"xinfang_gongzuo_tiaoli_2022#22", "xinfang_gongzuo_tiaoli_2022#34"} <= {c["id"] for c in payload["citations"]}
+        assert payload["needs_clarification"] and [r["id"] for r in payload["routes"]] == ["xinfang"]
+        assert not [e for e in events if e.get("name") == "problem_text"]
+    # after a matter it is that matter's limits, and a question naming its own matter is its own
+    texts, _, _ = await run(ActionAnswer(), "多久能有结果", slots={"problem_text": "公司拖欠我三个月工资"})
+    assert "如果您问的是信访事项" not in "".join(t["text"] for t in texts)
+    texts, _, _ = await run(ActionAnswer(), "复查多久能有结果")
+    assert "如果您问的是信访事项" not in "".join(t["text"] for t in texts)
+
 def article_hit(kb, aid: str):
     from knowledge.retriever import Hit
 
