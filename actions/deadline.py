@@ -127,6 +127,7 @@ def which_matter_reply(rt, region: str | None) -> Reply:
     reply.texts.append("如果是别的事（比如欠工资要仲裁、对罚款不服要复议、要去法院起诉），请告诉我是什么事，"
                        "我按那条途径告诉您各环节的期限。")
     reply.add_route(kb, card, card.summary, pack)
+    reply.texts.append(DISCLAIMER.format(legal_hotline=legal_hotline(kb, pack)))
     return reply
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rasa_sdk.events import SlotSet
+
 from .base import XinfangAction, region_of
 from .render import Reply, excerpt
 from .triage import triage_reply
@@ -9,6 +11,19 @@ from .triage import triage_reply
 # Articles quoted, in this order: where to visit, what is not allowed, what follows.
 STEER_ARTICLES = ["xinfang_gongzuo_tiaoli_2022#20", "xinfang_gongzuo_tiaoli_2022#26",
                   "xinfang_gongzuo_tiaoli_2022#47"]
+# What escalation talk says: where to go over heads, what to block or make public. Every
+# threaten_escalation example in data/nlu names one (tests/actions). A text read as escalation
+# that names none (「他们说是民事纠纷让我自己解决」) is a problem told, and gets no rules on visits.
+ESCALATION_WORDS = (
+    "上访", "上訪", "越级", "北京", "进京", "上京", "京城", "中央", "天安门", "省里", "省城", "省长", "市长", "更上面",
+    "往上告", "告状", "告御状", "堵", "闹", "横幅", "橫幅", "条幅", "静坐", "坐着", "跪", "曝光", "媒体", "记者", "抖音",
+    "发视频", "网上", "传单", "揭发", "讨说法", "讨个公道", "豁出去", "集体", "一起去", "都去", "全家", "一家老小",
+    "市委", "门口", "大门", "国家信访局",
+)
+
+
+def names_escalation(text: str) -> bool:
+    return any(w in text for w in ESCALATION_WORDS)
 
 
 def steer_reply(rt, text: str, region: str | None) -> Reply:
@@ -32,5 +47,7 @@ class ActionSteer(XinfangAction):
         return "action_steer"
 
     def respond(self, rt, tracker, text):
+        if not names_escalation(text):
+            return triage_reply(rt, text, rt.classifier.classify(text), region_of(tracker)), [SlotSet("problem_text", text)]
         return steer_reply(rt, text, region_of(tracker)), []
 

@@ -232,6 +232,28 @@ async def test_local_info_without_a_pack_names_the_kind_of_office_and_national_c
     assert "办理。办理" not in joined and "。。" not in joined
 
 
+
+def test_every_escalation_example_names_an_escalation_word():
+    import yaml
+
+    from actions.steer import names_escalation
+    from tests.paths import ROOT
+
+    data = yaml.safe_load((ROOT / "data" / "nlu" / "escalation.yml").read_text(encoding="utf-8"))
+    examples = [line[2:].strip() for block in data["nlu"] if block.get("intent") == "threaten_escalation"
+                for line in block["examples"].splitlines() if line.startswith("- ")]
+    assert len(examples) > 40 and [e for e in examples if not names_escalation(e)] == []
+
+
+async def test_a_problem_read_as_escalation_without_escalation_words_is_answered_as_a_problem():
+    text = "他们说是民事纠纷让我自己解决"
+    texts, events, payload = await run(ActionSteer(), text, intent="threaten_escalation")
+    joined = "".join(t["text"] for t in texts)
+    assert payload["kind"] != "steer" and "第二十六条" not in joined and "理解您着急的心情" not in joined
+    assert payload["routes"] and {"people_mediation", "civil_litigation"} & {r["id"] for r in payload["routes"][:2]}
+    assert {"event": "slot", "name": "problem_text", "value": text} in [
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events]
+
 async def test_escalation_gets_the_route_first_then_the_rules_without_threats(real_kb):
     texts, _, payload = await run(ActionSteer(), "工资一直不给，我要去北京上访，堵他们政府大门", intent="threaten_escalation")
     assert payload["routes"] and payload["routes"][0]["id"] != "xinfang"
