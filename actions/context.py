@@ -38,6 +38,12 @@ def core_text(text: str) -> str:
     return re.sub(r"[\W_]+", "", text)
 
 
+def names_topic(text: str) -> bool:
+    """Whether ``text`` names a matter or a procedure (``TOPIC_WORDS``): 「那去哪调解」 does, 「那去哪」 does not."""
+    core = core_text(text)
+    return any(w in core for w in TOPIC_WORDS)
+
+
 def is_follow_up(text: str, strict: bool = False) -> bool:
     """A short message that names no matter of its own and opens or closes like a follow-up
     (「那…」「…呢」「还有别的办法吗」) or asks what one asks about the same matter (「要钱吗」「多久」).
@@ -46,7 +52,7 @@ def is_follow_up(text: str, strict: bool = False) -> bool:
     only the opening or closing. 「借钱不还怎么办」「你是谁」 are questions of their own.
     """
     core = core_text(text)
-    if not core or len(core) > FOLLOW_UP_MAX_CHARS or any(w in core for w in TOPIC_WORDS):
+    if not core or len(core) > FOLLOW_UP_MAX_CHARS or names_topic(core):
         return False
     return bool(MARKED.search(core)) or (not strict and bool(FOLLOW_UP_ASKS.search(core)))
 

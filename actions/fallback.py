@@ -8,7 +8,7 @@ from knowledge.crisis import detect_crisis
 
 from .answer import answer_question, follow_up_query
 from .base import HUMAN_CHANNELS, XinfangAction, find_pack, intent_of, region_of
-from .context import own_words
+from .context import names_topic, own_words, remembered
 from .render import Reply, channels_for
 
 # 「好的」「嗯嗯」「不是」「不对不对」 said on their own: a reply to the bot, not a question. Longer
@@ -76,6 +76,12 @@ class ActionFallback(XinfangAction):
         query = follow_up_query(rt, tracker, text, strict=intent == "out_of_scope")
         if query != text:   # 「那去哪」 after 「公司欠我三个月工资」: a question about that matter
             return answer_question(rt, query, region_of(tracker), asked=own_words(text)), []
+        if intent != "out_of_scope" and ASKS.search(text) and names_topic(text):
+            # 「那去哪调解」: the NLU was unsure which kind of question, but it asks about a procedure.
+            # Answered when an article found speaks to it (knowledge/coverage), else the fallback.
+            reply = answer_question(rt, text, region_of(tracker), asked=own_words(text))
+            if reply.kind == "answer":
+                return reply, remembered(text, text)
         return fallback_reply(rt, text, intent == "out_of_scope", region_of(tracker)), []
 
 

@@ -22,6 +22,12 @@ STOPWORDS = frozenset(
 )
 
 
+# Characters that carry grammar rather than content: a piece jieba's HMM made with one of them
+# is a word's neighbour joined to it (信要, 我能, 有个, 签了), not an unknown word.
+FUNCTION_CHARS = frozenset("我你他她它们咱俺这那哪啥咋怎要能会该想得可以把被给让叫在是有没不了着过的地个些点还就都也"
+                           "又再才很太最吗呢吧啊呀先一二三四五六七八九十两几")
+
+
 class Segmenter(str, enum.Enum):
     CHAR = "char"
     JIEBA = "jieba"
@@ -60,12 +66,14 @@ class Tokenizer:
         return self._jieba
 
     def known(self, word: str) -> bool:
-        """Whether ``word`` is in the dictionary (jieba's own or the legal terms), not a piece that
-        jieba's HMM guessed from unknown characters (「写信访信要写什么」 → 写/信访/**信要**/写/什么).
-        Latin letters and digits (wifi, 12345) are taken as written: the HMM does not join those."""
-        if self.segmenter is Segmenter.CHAR or word.isascii():
+        """Whether ``word`` reads as a word: in the dictionary (jieba's own or the legal terms), or
+        a word jieba does not know (管饭, 追责, 卫健委), but not a piece its HMM joined from a word's
+        neighbours (「写信访信要写什么」 → 写/信访/**信要**/写/什么, 「我能」, 「有个」): those hold a
+        function character (a pronoun, a modal, a particle, a measure word). Latin letters and
+        digits (wifi, 12345) are taken as written."""
+        if self.segmenter is Segmenter.CHAR or word.isascii() or self._engine().FREQ.get(word.lower()):
             return True
-        return bool(self._engine().FREQ.get(word.lower()))
+        return not any(ch in FUNCTION_CHARS for ch in word)
 
     def tokenize(self, text: str) -> list[str]:
         text = text.lower()

@@ -288,7 +288,17 @@ async def test_a_bare_yes_or_no_is_acknowledged_without_provisions(text, intent)
 @pytest.mark.parametrize("text", ["不对，应该找谁", "好的，那怎么复查", "对，是30天吗"])
 async def test_a_short_question_taken_for_a_yes_or_no_is_not_brushed_off(text):
     texts, _, payload = await run(ActionFallback(), text, intent="deny")
-    assert payload["kind"] == "fallback" and payload["citations"]
+    assert payload["kind"] in ("fallback", "answer") and payload["citations"]
+
+
+async def test_an_unsure_question_about_a_procedure_is_answered_when_an_article_speaks_to_it():
+    texts, events, payload = await run(ActionFallback(), "那去哪调解", intent="nlu_fallback")
+    assert payload["kind"] == "answer" and payload["citations"][0]["id"].startswith("renmin_tiaojie_fa#")
+    assert "没有把握" not in "".join(t["text"] for t in texts)
+    # one no article speaks to still gets the fallback, and so does one that asks nothing
+    for text in ("信访局管饭吗", "信访和那个什么的关系"):
+        _, _, payload = await run(ActionFallback(), text, intent="nlu_fallback")
+        assert payload["kind"] == "fallback"
 
 
 async def test_crisis_words_taken_for_a_yes_get_the_help_lines_and_no_acknowledgement():

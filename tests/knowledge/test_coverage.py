@@ -55,5 +55,6 @@ def test_pieces_jiebas_hmm_guessed_are_not_words_to_check(tok, real_kb, question
     assert unanswered_words(tok, real_kb.synonyms, "写信访信要写什么", art19) == []
 
 
-def test_latin_words_are_checked_as_written(tok):
+def test_words_jieba_does_not_know_are_still_checked(tok):
     assert "wifi" in content_words(tok, "信访局有wifi吗")
+    assert "管饭" in content_words(tok, "信访局管饭吗") and "追责" in content_words(tok, "这些干部会被追责吗")
