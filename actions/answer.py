@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from rasa_sdk.events import SlotSet
 
@@ -61,20 +62,34 @@ def answering_hit(rt, asked: str, articles):
     return (hit, []) if hit is not None else (None, as_asked(words))
 
 
-def follow_up_query(rt, tracker, text: str, strict: bool = False) -> str:
-    """What to look up: the text itself, or for a follow-up (``actions/context.is_follow_up``) what
-    it asks about the route recommended for the matter before it (「那要交钱吗」 after unpaid wages →
-    「要交钱吗 劳动人事争议仲裁」, which finds 劳动争议调解仲裁法第五十三条, 仲裁不收费). Looked up with
-    the whole matter, the matter's words outweighed the question: 劳动保障监察条例第九条 (complaints).
+@dataclass(frozen=True)
+class FollowUp:
+    """A follow-up (``actions/context.is_follow_up``) to the matter before it: what it asks, in the
+    person's own words, and the route recommended for that matter."""
+
+    question: str
+    route: str
+    matter: str
+
+
+def follow_up(rt, tracker, text: str, strict: bool = False) -> FollowUp | None:
+    """The follow-up ``text`` is, or None when it is a question of its own.
+
+    It is looked up as its own words among the provisions of the matter's route: 「那要交钱吗」 after
+    unpaid wages finds 劳动争议调解仲裁法第五十三条 (仲裁不收费), 「那要钱吗」 after land taken back
+    农村土地承包经营纠纷调解仲裁法第五十二条. Looked up with the whole matter, the matter's words
+    outweighed the question (劳动保障监察条例第九条, complaints); with the route's name beside the
+    question, a long name did (土地管理法第十四条 for the fee).
     """
     matter = matter_followed(tracker, text, strict)
     if matter is None:
-        return text
+        return None
     route = next((r.route for r in rt.classifier.classify(matter).ranking if r.route != "crisis"), None)
-    return f"{own_words(text)} {rt.kb.routes[route].name}" if route else f"{matter}，{text}"
+    return FollowUp(own_words(text), route, matter) if route else None
 
 
-def answer_question(rt, text: str, region: str | None, kind: str = "answer", asked: str | None = None) -> Reply:
+def answer_question(rt, text: str, region: str | None, kind: str = "answer", asked: str | None = None,
+                    follow: FollowUp | None = None) -> Reply:
     """FAQ answer or article quote, the citations, and the best route for the question.
 
     The article quoted is the first hit that speaks to what was asked; when none does, the reply
@@ -85,7 +100,10 @@ def answer_question(rt, text: str, region: str | None, kind: str = "answer", ask
     """
     kb = rt.kb
     pack = find_pack(rt, region)
-    hits = rt.retriever.search(text, k=5, filters=Filters(region=pack.region_code if pack else None))
+    region_code = pack.region_code if pack else None
+    hits = rt.retriever.search(text, k=5, filters=Filters(region=region_code, route=follow.route if follow else None))
+    if follow and not any(h.article is not None for h in hits):
+        hits = rt.retriever.search(text, k=5, filters=Filters(region=region_code))
     reply = Reply(kind)
     articles = [h for h in hits if h.article is not None]
     local = [h for h in hits if h.id.startswith("local/")]
@@ -108,7 +126,7 @@ def answer_question(rt, text: str, region: str | None, kind: str = "answer", ask
         reply.cite(kb, h.id)
     if local:
         reply.texts.append(f"{pack.region_name if pack else ''}本地信息：{excerpt(local[0].text, 160)}")
-    triage = rt.classifier.classify(text)
+    triage = rt.classifier.classify(follow.matter if follow else text)
     routes = faq_entry.routes if faq_entry and faq_entry.routes else triage.routes[:1]
     for i, rid in enumerate(routes[:2]):
         card = kb.routes[rid]
@@ -136,5 +154,7 @@ class ActionAnswer(XinfangAction):
             return time_limits_reply(rt, matter, region_of(tracker)), []
         if how_long_of_nothing_named(tracker, text):
             return which_matter_reply(rt, region_of(tracker)), []
-        query = follow_up_query(rt, tracker, text)
-        return answer_question(rt, query, region_of(tracker), asked=own_words(text)), remembered(query, text)
+        follow = follow_up(rt, tracker, text)
+        if follow:   # the matter stays the one to come back to
+            return answer_question(rt, follow.question, region_of(tracker), follow=follow), []
+        return answer_question(rt, text, region_of(tracker), asked=own_words(text)), remembered(text, text)

@@ -6,7 +6,7 @@ import re
 
 from knowledge.crisis import detect_crisis
 
-from .answer import answer_question, follow_up_query
+from .answer import answer_question, follow_up
 from .base import HUMAN_CHANNELS, XinfangAction, find_pack, intent_of, region_of
 from .context import names_topic, own_words, remembered
 from .render import Reply, channels_for
@@ -73,9 +73,9 @@ class ActionFallback(XinfangAction):
         intent = intent_of(tracker).get("name")
         if is_acknowledgement(intent, text):
             return acknowledgement_reply(intent), []
-        query = follow_up_query(rt, tracker, text, strict=intent == "out_of_scope")
-        if query != text:   # 「那去哪」 after 「公司欠我三个月工资」: a question about that matter
-            return answer_question(rt, query, region_of(tracker), asked=own_words(text)), []
+        follow = follow_up(rt, tracker, text, strict=intent == "out_of_scope")
+        if follow:   # 「那去哪」 after 「公司欠我三个月工资」: a question about that matter
+            return answer_question(rt, follow.question, region_of(tracker), follow=follow), []
         if intent != "out_of_scope" and ASKS.search(text) and names_topic(text):
             # 「那去哪调解」: the NLU was unsure which kind of question, but it asks about a procedure.
             # Answered when an article found speaks to it (knowledge/coverage), else the fallback.

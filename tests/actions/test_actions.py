@@ -593,10 +593,23 @@ async def test_a_follow_up_is_judged_on_its_own_words():
     assert payload["kind"] == "unknown" and "“路费”" in "".join(t["text"] for t in texts)
 
 
-def test_a_follow_up_is_looked_up_as_its_question_about_the_route_for_the_matter(rt):
-    from actions.answer import follow_up_query
+def test_a_follow_up_is_its_own_words_about_the_route_for_the_matter(rt):
+    from actions.answer import follow_up
 
     wages = {"problem_text": "公司拖欠我三个月工资，老板一直不给"}
-    assert follow_up_query(rt, tracker("那要交钱吗", slots=wages), "那要交钱吗") == "要交钱吗 劳动人事争议仲裁"
-    assert follow_up_query(rt, tracker("借钱不还怎么办", slots=wages), "借钱不还怎么办") == "借钱不还怎么办"
-    assert follow_up_query(rt, tracker("那要交钱吗"), "那要交钱吗") == "那要交钱吗"     # no matter before it
+    got = follow_up(rt, tracker("那要交钱吗", slots=wages), "那要交钱吗")
+    assert (got.question, got.route, got.matter) == ("要交钱吗", "labor_arbitration", wages["problem_text"])
+    assert follow_up(rt, tracker("借钱不还怎么办", slots=wages), "借钱不还怎么办") is None
+    assert follow_up(rt, tracker("那要交钱吗"), "那要交钱吗") is None     # no matter before it
+
+
+async def test_a_follow_up_is_answered_from_the_provisions_of_the_matters_route(rt):
+    # which article comes first depends on the embedder (checked with the real one in
+    # tests/bot/test_api_stack.py); here: only provisions of the route are quoted, and the matter stays
+    land = {"problem_text": "村里把我家承包的地收回去了"}
+    texts, events, payload = await run(ActionAnswer(), "那要钱吗", slots=land)
+    route = payload["routes"][0]["id"]
+    assert payload["kind"] == "answer" and route == "land_dispute"
+    docs = {d.doc_id.removeprefix("art:"): d for d in rt.retriever.index.docs if d.doc_id.startswith("art:")}
+    assert all(route in docs[c["id"]].routes for c in payload["citations"])
+    assert not [e for e in events if e.get("name") == "problem_text"]

@@ -68,6 +68,14 @@ def test_what_the_texts_do_not_answer_is_said_and_follow_ups_keep_the_matter(api
     chat(api, sender, "邻居家漏水把我家淹了")
     _, payloads = chat(api, sender, "要钱吗")       # 人民调解法第四条: 不收取任何费用
     assert payloads[-1]["kind"] == "answer" and "renmin_tiaojie_fa#4" in [c["id"] for c in payloads[-1]["citations"]]
+    # a follow-up is its own words among the provisions of the matter's route
+    for matter, question, article in (("公司拖欠我三个月工资，老板一直不给", "那要交钱吗", "laodong_zhengyi_tiaojie_zhongcai_fa#53"),
+                                      ("公司拖欠我三个月工资，老板一直不给", "去哪办", "laodong_zhengyi_tiaojie_zhongcai_fa#21"),
+                                      ("村里把我家承包的地收回去了", "那要钱吗", "nongcun_tudi_chengbao_jiufen_tiaojie_zhongcai_fa#52")):
+        sender = f"u-{uuid.uuid4().hex[:6]}"
+        chat(api, sender, matter)
+        _, payloads = chat(api, sender, question)
+        assert payloads[-1]["kind"] == "answer" and article in [c["id"] for c in payloads[-1]["citations"]], question
     sender = f"u-{uuid.uuid4().hex[:6]}"
     chat(api, sender, "公司拖欠我半年工资了，我还在这上班")
     texts, payloads = chat(api, sender, "那要多久")
