@@ -89,29 +89,32 @@ def follow_up(rt, tracker, text: str, strict: bool = False) -> FollowUp | None:
 
 
 def answer_question(rt, text: str, region: str | None, kind: str = "answer", asked: str | None = None,
-                    follow: FollowUp | None = None) -> Reply:
+                    follow: FollowUp | None = None, strict: bool = False) -> Reply:
     """FAQ answer or article quote, the citations, and the best route for the question.
 
     The article quoted is the first hit that speaks to what was asked; when none does, the reply
     says the texts do not answer it (``unknown_reply``). ``asked`` is the person's own words when
     ``text`` is a follow-up read with the matter before it: what was asked is judged on those (the
     matter's words always match). A local answer (a pack's office, its hours) is not judged by the
-    articles.
+    articles, unless ``strict``.
     """
     kb = rt.kb
     pack = find_pack(rt, region)
     region_code = pack.region_code if pack else None
     hits = rt.retriever.search(text, k=5, filters=Filters(region=region_code, route=follow.route if follow else None))
-    if follow and not any(h.article is not None for h in hits):
-        hits = rt.retriever.search(text, k=5, filters=Filters(region=region_code))
+    if follow and (region_code or not any(h.article is not None for h in hits)):
+        # the region's own information is tied to no route: looked up without the route's filter
+        unfiltered = rt.retriever.search(text, k=5, filters=Filters(region=region_code))
+        hits = (hits if any(h.article is not None for h in hits) else [h for h in unfiltered if h.article is not None]) + [
+            h for h in unfiltered if h.id.startswith("local/") and h not in hits]
     reply = Reply(kind)
     articles = [h for h in hits if h.article is not None]
     local = [h for h in hits if h.id.startswith("local/")]
     top = articles[0] if articles else None
-    if top is not None and not local:
+    if top is not None and (strict or not local):
         top, words = answering_hit(rt, asked or text, articles)
         if top is None:
-            reply = unknown_reply(rt, text, words, hits, pack)
+            reply = unknown_reply(rt, follow.matter if follow else text, words, hits, pack)
             reply.texts.append(DISCLAIMER.format(legal_hotline=legal_hotline(kb, pack)))
             return reply
     faq_entry = kb.faq.get(top.faq_ids[0]) if top and top.faq_ids else None
@@ -127,7 +130,7 @@ def answer_question(rt, text: str, region: str | None, kind: str = "answer", ask
     if local:
         reply.texts.append(f"{pack.region_name if pack else ''}本地信息：{excerpt(local[0].text, 160)}")
     triage = rt.classifier.classify(follow.matter if follow else text)
-    routes = faq_entry.routes if faq_entry and faq_entry.routes else triage.routes[:1]
+    routes = faq_entry.routes if faq_entry and faq_entry.routes else [follow.route] if follow else triage.routes[:1]
     for i, rid in enumerate(routes[:2]):
         card = kb.routes[rid]
         reply.add_route(kb, card, "这个问题相关的办理途径", pack)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from knowledge.coverage import content_words
 from knowledge.crisis import detect_crisis
 
 from .answer import answer_question, follow_up
@@ -76,10 +77,12 @@ class ActionFallback(XinfangAction):
         follow = follow_up(rt, tracker, text, strict=intent == "out_of_scope")
         if follow:   # 「那去哪」 after 「公司欠我三个月工资」: a question about that matter
             return answer_question(rt, follow.question, region_of(tracker), follow=follow), []
-        if intent != "out_of_scope" and ASKS.search(text) and names_topic(text):
+        if (intent != "out_of_scope" and ASKS.search(text) and names_topic(text)
+                and content_words(rt.retriever.index.tokenizer, own_words(text))):
             # 「那去哪调解」: the NLU was unsure which kind of question, but it asks about a procedure.
-            # Answered when an article found speaks to it (knowledge/coverage), else the fallback.
-            reply = answer_question(rt, text, region_of(tracker), asked=own_words(text))
+            # Answered only when an article found speaks to one of its words (knowledge/coverage):
+            # with no word to check, the first article would be quoted unchecked.
+            reply = answer_question(rt, text, region_of(tracker), asked=own_words(text), strict=True)
             if reply.kind == "answer":
                 return reply, remembered(text, text)
         return fallback_reply(rt, text, intent == "out_of_scope", region_of(tracker)), []

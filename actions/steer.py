@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from rasa_sdk.events import SlotSet
 
 from .base import XinfangAction, region_of
 from .render import Reply, excerpt
-from .triage import triage_reply
+from .triage import ActionTriage, triage_reply
 
 # Articles quoted, in this order: where to visit, what is not allowed, what follows.
 STEER_ARTICLES = ["xinfang_gongzuo_tiaoli_2022#20", "xinfang_gongzuo_tiaoli_2022#26",
@@ -14,16 +16,15 @@ STEER_ARTICLES = ["xinfang_gongzuo_tiaoli_2022#20", "xinfang_gongzuo_tiaoli_2022
 # What escalation talk says: where to go over heads, what to block or make public. Every
 # threaten_escalation example in data/nlu names one (tests/actions). A text read as escalation
 # that names none (「他们说是民事纠纷让我自己解决」) is a problem told, and gets no rules on visits.
-ESCALATION_WORDS = (
-    "上访", "上訪", "越级", "北京", "进京", "上京", "京城", "中央", "天安门", "省里", "省城", "省长", "市长", "更上面",
-    "往上告", "告状", "告御状", "堵", "闹", "横幅", "橫幅", "条幅", "静坐", "坐着", "跪", "曝光", "媒体", "记者", "抖音",
-    "发视频", "网上", "传单", "揭发", "讨说法", "讨个公道", "豁出去", "集体", "一起去", "都去", "全家", "一家老小",
-    "市委", "门口", "大门", "国家信访局",
+ESCALATION = re.compile(
+    "上访|上訪|越级|北京|进京|上京|京城|中央|国务院|天安门|省里|省城|省政府|省委|省长|市长|市委|更上面|往上告|告状|"
+    "告御状|堵|闹|横幅|橫幅|条幅|静坐|坐着|跪|曝光|媒体|记者|抖音|发视频|网上|传单|揭发|讨.{0,2}说法|要个说法|"
+    "讨个公道|豁出去|集体|一起去|都去|全家|一家老小|门口|大门|国家信访局"
 )
 
 
 def names_escalation(text: str) -> bool:
-    return any(w in text for w in ESCALATION_WORDS)
+    return bool(ESCALATION.search(text))
 
 
 def steer_reply(rt, text: str, region: str | None) -> Reply:
@@ -47,7 +48,15 @@ class ActionSteer(XinfangAction):
         return "action_steer"
 
     def respond(self, rt, tracker, text):
-        if not names_escalation(text):
-            return triage_reply(rt, text, rt.classifier.classify(text), region_of(tracker)), [SlotSet("problem_text", text)]
-        return steer_reply(rt, text, region_of(tracker)), []
+        if names_escalation(text):
+            return steer_reply(rt, text, region_of(tracker)), []
+        if not tracker.active_loop_name:
+            # a problem told: triaged as any description is (the clarifying questions when it is vague)
+            return ActionTriage().respond(rt, tracker, text)
+        # Inside the clarifying form, which the rules close next: said about the matter being
+        # clarified, and answered with it now (no second round of questions).
+        previous = tracker.get_slot("problem_text")
+        matter = f"{previous}，{text}" if previous and text not in previous else text
+        triage = rt.classifier.classify(matter, tracker.get_slot("problem_domain"), tracker.get_slot("case_status"))
+        return triage_reply(rt, matter, triage, region_of(tracker)), [SlotSet("problem_text", matter)]
 

@@ -254,6 +254,35 @@ async def test_a_problem_read_as_escalation_without_escalation_words_is_answered
     assert {"event": "slot", "name": "problem_text", "value": text} in [
         {k: e.get(k) for k in ("event", "name", "value")} for e in events]
 
+
+@pytest.mark.parametrize("text", ["不解决我就去省政府讨个说法", "再拖我们就去要个说法", "明天我们一起去县政府"])
+def test_escalation_words_are_found_in_their_everyday_forms(text):
+    from actions.steer import names_escalation
+
+    assert names_escalation(text)
+
+
+@pytest.mark.parametrize("text", ["村委会说让我们自己解决", "他们说是民事纠纷让我自己解决", "有点事想问问"])
+async def test_a_problem_read_as_escalation_is_triaged_like_any_description(text):
+    # the clarifying questions too when it is vague (an ActiveLoop among the events)
+    steered = await run(ActionSteer(), text, intent="threaten_escalation")
+    triaged = await run(ActionTriage(), text, intent="threaten_escalation")
+    assert steered == triaged and steered[2]["kind"] in ("triage", "clarify")
+
+
+async def test_inside_the_form_a_problem_read_as_escalation_is_answered_with_the_matter_being_clarified():
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    t = Tracker("tester", {"problem_text": "邻居家的树长到我家院子里了"},
+                {"text": "村委会说让我们自己解决", "intent": {"name": "threaten_escalation", "confidence": 0.6},
+                 "entities": [], "metadata": {}}, [], False, None, {"name": "triage_form"}, "action_listen")
+    d = CollectingDispatcher()
+    events = await ActionSteer().run(d, t, {})
+    payload = [m["custom"]["xinfang"] for m in d.messages if m.get("custom")][-1]
+    assert payload["kind"] == "triage" and not [e for e in events if e.get("event") == "active_loop"]
+    assert [e["value"] for e in events if e.get("name") == "problem_text"] == ["邻居家的树长到我家院子里了，村委会说让我们自己解决"]
+
 async def test_escalation_gets_the_route_first_then_the_rules_without_threats(real_kb):
     texts, _, payload = await run(ActionSteer(), "工资一直不给，我要去北京上访，堵他们政府大门", intent="threaten_escalation")
     assert payload["routes"] and payload["routes"][0]["id"] != "xinfang"
@@ -285,20 +314,23 @@ async def test_a_bare_yes_or_no_is_acknowledged_without_provisions(text, intent)
     assert len(texts) == 1 and "规定" not in texts[0]["text"] and "第" not in texts[0]["text"]
 
 
-@pytest.mark.parametrize("text", ["不对，应该找谁", "好的，那怎么复查", "对，是30天吗"])
-async def test_a_short_question_taken_for_a_yes_or_no_is_not_brushed_off(text):
+@pytest.mark.parametrize(("text", "kind"), [("不对，应该找谁", "fallback"), ("好的，那怎么复查", "answer"),
+                                           ("对，是30天吗", "fallback")])
+async def test_a_short_question_taken_for_a_yes_or_no_is_not_brushed_off(text, kind):
+    # one that names a procedure is answered from the article that speaks to it (复查: 第三十五条)
     texts, _, payload = await run(ActionFallback(), text, intent="deny")
-    assert payload["kind"] in ("fallback", "answer") and payload["citations"]
+    assert payload["kind"] == kind and payload["citations"]
 
 
 async def test_an_unsure_question_about_a_procedure_is_answered_when_an_article_speaks_to_it():
     texts, events, payload = await run(ActionFallback(), "那去哪调解", intent="nlu_fallback")
     assert payload["kind"] == "answer" and payload["citations"][0]["id"].startswith("renmin_tiaojie_fa#")
     assert "没有把握" not in "".join(t["text"] for t in texts)
-    # one no article speaks to still gets the fallback, and so does one that asks nothing
-    for text in ("信访局管饭吗", "信访和那个什么的关系"):
+    # one no article speaks to still gets the fallback, and so do one that asks nothing and one
+    # with no word of its own to check (the first article would be quoted unchecked)
+    for text in ("信访局管饭吗", "信访的事我再想想", "信访政府管不管"):
         _, _, payload = await run(ActionFallback(), text, intent="nlu_fallback")
-        assert payload["kind"] == "fallback"
+        assert payload["kind"] == "fallback", text
 
 
 async def test_crisis_words_taken_for_a_yes_get_the_help_lines_and_no_acknowledgement():
