@@ -12,7 +12,13 @@ from knowledge.deadlines import find_limit
 from knowledge.retriever import Filters
 
 from .base import HUMAN_CHANNELS, XinfangAction, find_pack, region_of
-from .context import how_long_follow_up, how_long_of_nothing_named, matter_followed, own_words, remembered
+from .context import (
+    how_long_follow_up,
+    how_long_of_nothing_named,
+    matter_followed,
+    own_words,
+    remembered,
+)
 from .deadline import deadline_reply, time_limits_reply, which_matter_reply
 from .render import DISCLAIMER, Reply, channels_for, excerpt, legal_hotline, route_text
 

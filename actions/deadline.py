@@ -7,7 +7,13 @@ import datetime as dt
 from knowledge.deadlines import APPEAL_NOT_ADMIN, answer_deadline
 
 from .base import XinfangAction, find_pack, region_of
-from .context import DATE_REQUEST, how_long_follow_up, how_long_of_nothing_named, remembered, with_matter
+from .context import (
+    DATE_REQUEST,
+    how_long_follow_up,
+    how_long_of_nothing_named,
+    remembered,
+    with_matter,
+)
 from .render import DISCLAIMER, Reply, excerpt, legal_hotline, limit_line
 
 METHOD = ("计算方法：从 {start} 的次日起算第1天，按日历连续计算{unit_note}；期限的最后一天如遇法定节假日等特殊情况，"
