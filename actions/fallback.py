@@ -9,7 +9,8 @@ from knowledge.crisis import detect_crisis
 
 from .answer import answer_question, follow_up
 from .base import HUMAN_CHANNELS, XinfangAction, find_pack, intent_of, region_of
-from .context import names_topic, own_words, remembered
+from .context import how_long_of_nothing_named, names_topic, own_words, remembered
+from .deadline import which_matter_reply
 from .render import Reply, channels_for
 
 # 「好的」「嗯嗯」「不是」「不对不对」 said on their own: a reply to the bot, not a question. Longer
@@ -74,6 +75,8 @@ class ActionFallback(XinfangAction):
         intent = intent_of(tracker).get("name")
         if is_acknowledgement(intent, text):
             return acknowledgement_reply(intent), []
+        if intent != "out_of_scope" and how_long_of_nothing_named(tracker, text):
+            return which_matter_reply(rt, region_of(tracker)), []   # 「多久能有结果」, the NLU unsure
         follow = follow_up(rt, tracker, text, strict=intent == "out_of_scope")
         if follow:   # 「那去哪」 after 「公司欠我三个月工资」: a question about that matter
             return answer_question(rt, follow.question, region_of(tracker), follow=follow), []

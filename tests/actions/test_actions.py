@@ -501,7 +501,8 @@ async def test_how_long_after_a_matter_lists_the_time_limits_of_its_route():
 
 @pytest.mark.parametrize("question", ["多久能有结果", "要等多长时间"])
 async def test_how_long_with_no_matter_gives_xinfangs_limits_and_asks_which_matter(question):
-    for action, intent in ((ActionAnswer(), "ask_law"), (ActionDeadline(), "ask_deadline")):
+    for action, intent in ((ActionAnswer(), "ask_law"), (ActionDeadline(), "ask_deadline"),
+                           (ActionFallback(), "nlu_fallback")):
         texts, events, payload = await run(action, question, intent=intent)
         joined = "".join(t["text"] for t in texts)
         assert "如果您问的是信访事项" in joined and "请告诉我是什么事" in joined
