@@ -20,6 +20,9 @@ ACK_TEXTS = {
     "affirm": "好的。还有想问的，直接说说您遇到的事就行，我帮您看该走什么途径、找谁办。",
     "deny": "明白了。如果我刚才理解得不对，可以换个说法再说说您的情况：发生了什么事、对方是谁、现在到了哪一步。",
 }
+# Harm told (「被他们几个打得头破血流」「被骗了三万」): a problem, whatever small talk it was taken for
+HARM = re.compile(r"被.{0,8}(打|骗|偷|抢|砸|伤|欺负|威胁|拘|扣|拆|占)|打(伤|得|了我)|头破血流|受了?伤|"
+                  r"欠(我|俺)|不(给|还|发)(我|俺)?钱|拖欠|讹")
 WORDS = re.compile(r"[^\W_]")   # a letter, digit or character: emoji and punctuation alone are none
 ASKS = re.compile(r"[?？吗谁哪几啥]|怎么|什么|多少|咋")   # not 呢: 「没有呢」 is an answer
 
@@ -75,6 +78,11 @@ class ActionFallback(XinfangAction):
         intent = intent_of(tracker).get("name")
         if is_acknowledgement(intent, text):
             return acknowledgement_reply(intent), []
+        if intent == "out_of_scope" and HARM.search(text) and not tracker.active_loop_name:
+            # never brushed off as out of scope: triaged as any description is
+            from .triage import ActionTriage
+
+            return ActionTriage().respond(rt, tracker, text)
         if intent != "out_of_scope" and how_long_of_nothing_named(tracker, text):
             return which_matter_reply(rt, region_of(tracker)), []   # 「多久能有结果」, the NLU unsure
         follow = follow_up(rt, tracker, text, strict=intent == "out_of_scope")

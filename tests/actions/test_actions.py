@@ -294,6 +294,27 @@ async def test_escalation_gets_the_route_first_then_the_rules_without_threats(re
         assert word not in joined
 
 
+@pytest.mark.parametrize("text", ["在饭馆吃饭和人起了冲突，被他们几个打得头破血流", "网上买东西被骗了三千块"])
+async def test_harm_told_is_never_brushed_off_as_out_of_scope(text):
+    texts, _, payload = await run(ActionFallback(), text, intent="out_of_scope")
+    assert payload["kind"] in ("triage", "clarify") and payload["routes"]
+    assert "帮不上忙" not in "".join(t["text"] for t in texts)
+
+
+def test_no_out_of_scope_or_small_talk_example_reads_as_harm():
+    import yaml
+
+    from actions.fallback import HARM
+    from tests.paths import ROOT
+
+    examples = []
+    for name in ("out_of_scope.yml", "chitchat.yml"):
+        data = yaml.safe_load((ROOT / "data" / "nlu" / name).read_text(encoding="utf-8"))
+        examples += [line[2:].strip() for block in data["nlu"] for line in block.get("examples", "").splitlines()
+                     if line.startswith("- ")]
+    assert len(examples) > 150 and [e for e in examples if HARM.search(e)] == []
+
+
 async def test_out_of_scope_is_short_with_no_routes():
     texts, _, payload = await run(ActionFallback(), "帮我点个外卖", intent="out_of_scope")
     assert payload["routes"] == [] and len(texts) == 1
