@@ -109,10 +109,12 @@ def answer_question(rt, text: str, region: str | None, kind: str = "answer", ask
     region_code = pack.region_code if pack else None
     hits = rt.retriever.search(text, k=5, filters=Filters(region=region_code, route=follow.route if follow else None))
     if follow and (region_code or not any(h.article is not None for h in hits)):
-        # the region's own information is tied to no route: looked up without the route's filter
+        # The region's own information is tied to no route, so the route's filter never finds it:
+        # looked up without the filter, which also stands in when the route's provisions found nothing.
         unfiltered = rt.retriever.search(text, k=5, filters=Filters(region=region_code))
-        hits = (hits if any(h.article is not None for h in hits) else [h for h in unfiltered if h.article is not None]) + [
-            h for h in unfiltered if h.id.startswith("local/") and h not in hits]
+        if not any(h.article is not None for h in hits):
+            hits = [h for h in unfiltered if h.article is not None]
+        hits += [h for h in unfiltered if h.id.startswith("local/")]
     reply = Reply(kind)
     articles = [h for h in hits if h.article is not None]
     local = [h for h in hits if h.id.startswith("local/")]

@@ -12,6 +12,7 @@ from .base import HUMAN_CHANNELS, XinfangAction, find_pack, intent_of, region_of
 from .context import how_long_of_nothing_named, names_topic, own_words, remembered
 from .deadline import which_matter_reply
 from .render import Reply, channels_for
+from .triage import ActionTriage
 
 # 「好的」「嗯嗯」「不是」「不对不对」 said on their own: a reply to the bot, not a question. Longer
 # texts, and short ones that ask something (「不对，应该找谁」), get the fallback.
@@ -80,8 +81,6 @@ class ActionFallback(XinfangAction):
             return acknowledgement_reply(intent), []
         if intent == "out_of_scope" and HARM.search(text) and not tracker.active_loop_name:
             # never brushed off as out of scope: triaged as any description is
-            from .triage import ActionTriage
-
             return ActionTriage().respond(rt, tracker, text)
         if intent != "out_of_scope" and how_long_of_nothing_named(tracker, text):
             return which_matter_reply(rt, region_of(tracker)), []   # 「多久能有结果」, the NLU unsure
