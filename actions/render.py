@@ -89,6 +89,19 @@ def named_limit(kb: KnowledgeBase, card: RouteCard, text: str) -> TimeLimit | No
     return best
 
 
+def stated_limits(card: RouteCard, named: TimeLimit | None = None) -> list[TimeLimit]:
+    """The card's time limits as they apply to a matter whose words name ``named`` (see ``named_limit``).
+
+    A limit that sets others aside (``instead_of``: claims for 抚养费 are not subject to the civil card's
+    诉讼时效) is stated only when it is named, and then in their place, so a reply never gives a limit
+    that the person's own matter is exempt from.
+    """
+    if named is not None and named.instead_of:
+        return [tl for tl in card.time_limits
+                if tl.label not in named.instead_of and (tl is named or not tl.instead_of)]
+    return [tl for tl in card.time_limits if not tl.instead_of]
+
+
 def limit_line(kb: KnowledgeBase, tl: TimeLimit, with_start: bool = False) -> str:
     """「label——“quote”（citation）」, with when the limit starts counting if ``with_start``."""
     start = f"{tl.starts}，" if with_start and tl.starts else ""
@@ -100,17 +113,19 @@ def route_text(kb: KnowledgeBase, card: RouteCard, pack: Pack | None = None, bri
     """A route card as a message: what, who, how, the deadline that matters, channel, basis.
 
     The deadline is the card's first time limit, and the one the person's ``text`` names
-    when that is another (see ``named_limit``).
+    when that is another (see ``named_limit``), or only the named one when it sets the first
+    aside (``stated_limits``).
     """
     lines = [f"【{card.name}】{card.summary}"]
     if card.handled_by:
         lines.append(f"谁来办：{card.handled_by}")
     if card.where and not brief:
         lines.append(f"怎么办：{card.where}")
-    if card.time_limits:
-        lines.append("期限：" + limit_line(kb, card.time_limits[0]))
-        named = named_limit(kb, card, text)
-        if named is not None:
+    named = named_limit(kb, card, text)
+    limits = stated_limits(card, named)
+    if limits:
+        lines.append("期限：" + limit_line(kb, limits[0], with_start=limits[0] is named))
+        if named is not None and named is not limits[0]:
             lines.append("　　　" + limit_line(kb, named, with_start=True))
     if pack:
         for o in pack.offices_for(card.id):

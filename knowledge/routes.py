@@ -38,6 +38,27 @@ class TimeLimit:
     basis: str
     starts: str = ""
     period: Period | None = None
+    # Labels of the card's limits that this one sets aside, and when a person's words name it, it is
+    # stated instead of them: 「抚养费」 names the rule that such claims are not subject to the 诉讼时效
+    # of the civil card's first limit. Such a limit is stated only when named.
+    instead_of: tuple[str, ...] = ()
+
+
+QUOTE_GAP = "……"
+
+
+def quoted_verbatim(quote: str, text: str) -> bool:
+    """Whether ``quote`` stands in ``text``: as it is, or as pieces joined by 「……」, each verbatim and in order
+    (「下列请求权不适用诉讼时效的规定：……（三）请求支付抚养费、赡养费或者扶养费」)."""
+    at = 0
+    for piece in quote.split(QUOTE_GAP):
+        if not piece:
+            return False
+        found = text.find(piece, at)
+        if found < 0:
+            return False
+        at = found + len(piece)
+    return True
 
 
 @dataclass(frozen=True)
@@ -98,7 +119,7 @@ def parse_route_card(doc: Located, corpus: Corpus, channels: dict[str, Channel],
         if tl_basis not in basis:
             raise doc.error(f"time limit {label!r} cites {tl_basis!r}, which is not in the card's basis",
                             *path, "basis")
-        if quote not in corpus.article(tl_basis).text:
+        if not quoted_verbatim(quote, corpus.article(tl_basis).text):
             raise doc.error(f"time limit {label!r}: quote {quote!r} is not in the text of {tl_basis}",
                             *path, "quote")
         period = None
@@ -107,7 +128,22 @@ def parse_route_card(doc: Located, corpus: Corpus, channels: dict[str, Channel],
             if not isinstance(p, dict) or not isinstance(p.get("amount"), int) or p.get("unit") not in PERIOD_UNITS:
                 raise doc.error(f"period must be {{amount: int, unit: {'|'.join(PERIOD_UNITS)}}}", *path, "period")
             period = Period(p["amount"], p["unit"])
-        limits.append(TimeLimit(label, quote, tl_basis, _opt_str(tl.get("starts")) or "", period))
+        instead_of = tl.get("instead_of") or ()
+        if isinstance(instead_of, str):
+            instead_of = (instead_of,)
+        if not isinstance(instead_of, (list, tuple)) or not all(isinstance(x, str) for x in instead_of):
+            raise doc.error("instead_of must be a label or a list of labels", *path, "instead_of")
+        limits.append(TimeLimit(label, quote, tl_basis, _opt_str(tl.get("starts")) or "", period,
+                                tuple(instead_of)))
+    labels = [tl.label for tl in limits]
+    for i, tl in enumerate(limits):
+        for other in tl.instead_of:
+            if other == tl.label or other not in labels:
+                raise doc.error(f"time limit {tl.label!r}: instead_of names {other!r}, which is not another "
+                                "time limit of this card", "time_limits", i, "instead_of")
+        if i == 0 and tl.instead_of:
+            raise doc.error("the first time limit is the one a plain mention means; it cannot set others aside",
+                            "time_limits", 0, "instead_of")
     channel = _opt_str(item.get("national_channel"))
     if channel and channel not in channels:
         raise doc.error(f"national_channel {channel!r} is not in channels.yaml", "national_channel")

@@ -582,6 +582,29 @@ def test_the_route_text_names_the_time_limit_the_description_names(real_kb):
     assert "超过六个月未执行" not in limits("法院判决不公") and "执行" not in limits("法院判决不公")
 
 
+def test_a_matter_exempt_from_a_limit_is_never_given_that_limit(real_kb):
+    from actions.render import route_text
+
+    civil = real_kb.routes["civil_litigation"]
+    for text in ("离婚了孩子跟我 前夫不给抚养费咋整", "儿子不给赡养费"):
+        said = route_text(real_kb, civil, text=text)
+        assert "不适用诉讼时效" in said and "第一百九十六条" in said
+        assert "三年" not in said and "二十年" not in said      # 《民法典》第一百九十六条（三）
+    for text in ("朋友借我两万块钱一直不还", ""):
+        said = route_text(real_kb, civil, text=text)
+        assert "诉讼时效期间为三年" in said and "第一百九十六条" not in said
+
+
+async def test_how_long_after_a_matter_exempt_from_a_limit_leaves_that_limit_out():
+    texts, _, payload = await run(ActionAnswer(), "那要多久", intent="ask_law",
+                                  slots={"problem_text": "离婚了孩子跟我，前夫一直不给抚养费"})
+    joined = "".join(t["text"] for t in texts)
+    assert payload["routes"][0]["id"] == "civil_litigation"
+    assert "不适用诉讼时效" in joined and "诉讼时效期间为三年" not in joined and "二十年" not in joined
+    assert "minfadian_susong_shixiao_188_199#196" in {c["id"] for c in payload["citations"]}
+    assert "minfadian_susong_shixiao_188_199#188" not in {c["id"] for c in payload["citations"]}
+
+
 async def test_a_short_addition_to_the_matter_is_read_with_it():
     court = {"problem_text": "法院判决不公，我要申诉"}
     texts, events, payload = await run(ActionTriage(), "判了快两个月了 已经生效了", intent="describe_problem",

@@ -4,7 +4,7 @@ import pytest
 
 from knowledge.channels import load_channels
 from knowledge.errors import SourceError
-from knowledge.routes import load_route_ids, parse_route_card
+from knowledge.routes import load_route_ids, parse_route_card, quoted_verbatim
 from knowledge.yamlpos import load_located
 from tests.paths import MINI, SHARED
 
@@ -42,7 +42,7 @@ def test_every_contract_route_has_a_valid_card(real_kb):
     assert list(real_kb.routes) == list(real_kb.route_ids)
     for card in real_kb.routes.values():
         for tl in card.time_limits:  # validated at load; checked again here as the contract
-            assert tl.quote in real_kb.corpus.article(tl.basis).text
+            assert quoted_verbatim(tl.quote, real_kb.corpus.article(tl.basis).text)
             assert tl.basis in card.basis
         # 12345's basis (国办发〔2020〕53号) and crisis help are not legal texts in the corpus:
         # those two cards state no legal rule; every other card rests on cited articles.
@@ -69,3 +69,38 @@ def test_route_ids_match_the_spec():
     spec = (SHARED / "spec" / "routes.md").read_text("utf-8")
     ids = re.findall(r"^\| `([a-z0-9_]+)` \|", spec, re.M)
     assert ids and list(load_route_ids())[: len(ids)] == ids
+
+
+EXCEPTION = GOOD.replace("    basis: mini_xinfang#35\n", """    basis: mini_xinfang#35
+  - label: 本级或者上一级
+    quote: 信访人采用走访形式……本级或者上一级机关
+    basis: mini_xinfang#20
+    instead_of: 请求复查
+""").replace("basis: [mini_xinfang#35]", "basis: [mini_xinfang#35, mini_xinfang#20]")
+
+
+@pytest.mark.parametrize("quote,ok", [
+    ("请求支付抚养费", True), ("下列请求权……（三）请求支付抚养费", True),
+    ("（三）请求支付抚养费……下列请求权", False), ("下列请求权……", False), ("请求支付赡养费", False),
+])
+def test_a_quote_is_verbatim_whole_or_in_ordered_pieces(quote, ok):
+    text = "第一百九十六条 下列请求权不适用诉讼时效的规定：\n（三）请求支付抚养费、赡养费或者扶养费；"
+    assert quoted_verbatim(quote, text) is ok
+
+
+def test_a_limit_may_set_another_aside_and_quote_verbatim_pieces(tmp_path, mini_kb):
+    card = _card(tmp_path, mini_kb, EXCEPTION)
+    assert card.time_limits[1].instead_of == ("请求复查",) and card.time_limits[0].instead_of == ()
+
+
+@pytest.mark.parametrize("old,new,message", [
+    ("instead_of: 请求复查", "instead_of: 请求再审", "not another time limit of this card"),
+    ("instead_of: 请求复查", "instead_of: 本级或者上一级", "not another time limit of this card"),
+    ("quote: 信访人采用走访形式……本级或者上一级机关", "quote: 本级或者上一级机关……信访人采用走访形式",
+     "is not in the text"),                                       # pieces out of order
+    ("quote: 信访人采用走访形式……本级或者上一级机关", "quote: 信访人采用走访形式…………本级", "is not in the text"),
+])
+def test_a_limit_that_sets_aside_what_is_not_there_fails_the_build(tmp_path, mini_kb, old, new, message):
+    assert old in EXCEPTION
+    with pytest.raises(SourceError, match=message):
+        _card(tmp_path, mini_kb, EXCEPTION.replace(old, new))
