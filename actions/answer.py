@@ -68,6 +68,25 @@ def answering_hit(rt, asked: str, articles):
     return (hit, []) if hit is not None else (None, as_asked(words))
 
 
+def best_faq(rt, hit, asked: str):
+    """Of the FAQs whose question matched for ``hit`` (best first), the one whose answer and questions
+    hold the most of the question's own words, the better-ranked on a tie.
+
+    「多人走访最多能去几个代表」 matched both of 第二十条's FAQs, where to visit first; the one on
+    representatives holds 「多人」「代表」 as well as 「走访」, and it is what was asked.
+    """
+    faqs = [rt.kb.faq[f] for f in hit.faq_ids if f in rt.kb.faq]
+    words = content_words(rt.retriever.index.tokenizer, asked) if len(faqs) > 1 else []
+    if not words:
+        return faqs[0] if faqs else None
+
+    def held(faq) -> int:
+        said = faq.answer + "".join(faq.questions)
+        return sum(speaks_to(rt.kb.synonyms, [w], said) for w in words)
+
+    return max(faqs, key=held)   # max keeps the first of equals: the better-ranked FAQ
+
+
 @dataclass(frozen=True)
 class FollowUp:
     """A follow-up (``actions/context.is_follow_up``) to the matter before it: what it asks, in the
@@ -125,7 +144,7 @@ def answer_question(rt, text: str, region: str | None, kind: str = "answer", ask
             reply = unknown_reply(rt, follow.matter if follow else text, words, hits, pack)
             reply.texts.append(DISCLAIMER.format(legal_hotline=legal_hotline(kb, pack)))
             return reply
-    faq_entry = kb.faq.get(top.faq_ids[0]) if top and top.faq_ids else None
+    faq_entry = best_faq(rt, top, asked or text) if top else None
     if faq_entry:
         reply.texts.append(faq_entry.answer + "\n依据：" + "、".join(kb.corpus.citation(a) for a in faq_entry.basis))
         for aid in faq_entry.basis:

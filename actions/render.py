@@ -24,6 +24,21 @@ def excerpt(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def lead_paragraphs(text: str, limit: int) -> str:
+    """The article's paragraphs from the first, whole, while they fit in ``limit`` characters (the
+    first one cut to fit if it alone does not), with 「…」 when more follows: a quote that ends where
+    a rule ends (第二十条 up to its 「代表人数不得超过5人」), not in the middle of the next one."""
+    paras = [p.strip() for p in text.split("\n") if p.strip()]
+    taken: list[str] = []
+    for para in paras:
+        if taken and sum(map(len, taken)) + len(para) > limit:
+            break
+        taken.append(para)
+    if len(taken) == 1 and len(taken[0]) > limit:
+        return excerpt(taken[0], limit)
+    return " ".join(taken) + ("…" if len(taken) < len(paras) else "")
+
+
 def citation(kb: KnowledgeBase, article_id: str) -> dict[str, Any]:
     art = kb.corpus.article(article_id)
     law = kb.corpus.laws[art.law_id]

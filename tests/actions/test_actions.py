@@ -690,3 +690,52 @@ async def test_a_follow_up_is_answered_from_the_provisions_of_the_matters_route(
     docs = {d.doc_id.removeprefix("art:"): d for d in rt.retriever.index.docs if d.doc_id.startswith("art:")}
     assert all(route in docs[c["id"]].routes for c in payload["citations"])
     assert not [e for e in events if e.get("name") == "problem_text"]
+
+
+@pytest.mark.parametrize("text,named", [
+    ("非要逼我去天安门是吧 这回我就去北京", False), ("再不给我解决我就带人去堵政府大门 拉横幅", False),
+    ("我要越级上访", False), ("区里根本不管 我明天就买票去北京上访", False),
+    ("工资拖了半年不给，我要去北京上访", True), ("拆迁款不给够我就去省政府门口拉横幅", True),
+])
+def test_escalation_talk_names_a_matter_only_in_words_of_a_matter(text, named):
+    from actions.steer import names_matter
+
+    assert names_matter(text) is named
+
+
+async def test_escalation_with_no_matter_asks_what_it_is_and_guesses_no_route():
+    for text in ("非要逼我去天安门是吧 这回我就去北京", "再不给我解决我就带人去堵政府大门 拉横幅"):
+        texts, events, payload = await run(ActionSteer(), text, intent="threaten_escalation")
+        joined = "".join(t["text"] for t in texts)
+        assert payload["kind"] == "steer" and payload["needs_clarification"]
+        assert [r["id"] for r in payload["routes"]] == ["xinfang"]       # 信访's own card: how to raise it lawfully
+        assert "您遇到的是什么事" in joined and "代表人数不得超过5人" in joined   # 第二十条 up to the end of its rule
+        assert "第二十六条" in joined and not [e for e in events if e.get("name") == "problem_text"]
+    # after a matter, the talk is about that matter, which stays the one to come back to
+    texts, events, payload = await run(ActionSteer(), "不解决我就去北京", intent="threaten_escalation",
+                                       slots={"problem_text": "公司拖欠我三个月工资，老板一直不给"})
+    assert payload["routes"][0]["id"] == "labor_arbitration" and not payload["needs_clarification"]
+    assert not [e for e in events if e.get("name") == "problem_text"]
+
+
+def test_a_quote_of_the_first_paragraphs_ends_where_a_paragraph_ends():
+    from actions.render import lead_paragraphs
+
+    text = "第一段话。\n第二段比较长的话。\n第三段。"
+    assert lead_paragraphs(text, 14) == "第一段话。 第二段比较长的话。…"
+    assert lead_paragraphs(text, 100) == "第一段话。 第二段比较长的话。 第三段。"
+    assert lead_paragraphs("一段很长很长的话没有换行", 6) == "一段很长很…"
+
+
+async def test_the_faq_shown_is_the_one_that_holds_what_was_asked(rt, monkeypatch):
+    import dataclasses
+
+    import actions.answer
+
+    both = dataclasses.replace(article_hit(rt.kb, "xinfang_gongzuo_tiaoli_2022#20"),
+                               faq_ids=["faq_xinfang_zoufang_nali", "faq_xinfang_daibiao"])  # where-to-visit first
+    monkeypatch.setattr(rt.retriever, "search", lambda *a, **k: [both])
+    asked = actions.answer.answer_question(rt, "多人走访最多能去几个代表", None)
+    assert "代表人数不得超过5人" in asked.texts[0]
+    where = actions.answer.answer_question(rt, "走访应该去哪个接待场所", None)
+    assert "接待场所" in where.texts[0] and "代表" not in where.texts[0]
