@@ -14,7 +14,15 @@ from .context import (
     remembered,
     with_matter,
 )
-from .render import DISCLAIMER, Reply, excerpt, legal_hotline, limit_line, named_limit, stated_limits
+from .render import (
+    DISCLAIMER,
+    Reply,
+    excerpt,
+    legal_hotline,
+    limit_line,
+    named_limit,
+    stated_limits,
+)
 
 METHOD = ("计算方法：从 {start} 的次日起算第1天，按日历连续计算{unit_note}；期限的最后一天如遇法定节假日等特殊情况，"
           "以受理机关的认定为准。")
