@@ -71,6 +71,8 @@ def _validation_message(exc: RequestValidationError) -> tuple[int, str]:
             parts.append(f"不认识的字段 {field}")
         elif kind in ("string_type", "dict_type", "model_attributes_type"):
             parts.append(f"{field} 的类型不对")
+        elif kind == "value_error":   # our own validators' messages are Chinese already: without pydantic's prefix
+            parts.append(f"{field}：{e.get('ctx', {}).get('error') or e.get('msg')}")
         else:
             parts.append(f"{field}：{e.get('msg')}")
     return 422, "请求有误：" + "；".join(parts)

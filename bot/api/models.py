@@ -11,7 +11,7 @@ MAX_TEXT = 2000
 
 def _not_blank(v: str) -> str:
     if not v.strip():
-        raise ValueError("text 不能为空")
+        raise ValueError("不能只有空白，请输入文字")
     return v
 
 

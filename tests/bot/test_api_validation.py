@@ -1,5 +1,7 @@
 """Bad input never reaches the dialogue and never gets a 500."""
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -20,7 +22,7 @@ def client(tmp_path_factory):
     ("/api/chat", {"text": "你好"}, 422, "缺少字段 sender"),
     ("/api/chat", {"sender": "a"}, 422, "缺少字段 text"),
     ("/api/chat", {"sender": "a", "text": "欠" * 10000}, 422, "太长"),
-    ("/api/chat", {"sender": "a", "text": "   "}, 422, "不能为空"),
+    ("/api/chat", {"sender": "a", "text": "   "}, 422, "不能只有空白"),
     ("/api/chat", {"sender": 5, "text": 7}, 422, "类型不对"),
     ("/api/chat", {"sender": "a", "text": "x", "evil": 1}, 422, "不认识的字段"),
     ("/api/ask", {"region": "350206"}, 422, "缺少字段 text"),
@@ -30,6 +32,12 @@ def client(tmp_path_factory):
 def test_bad_json_bodies_get_a_clear_4xx(client, path, body, status, words):
     resp = client.post(path, json=body)
     assert resp.status_code == status and words in resp.json()["error"]
+
+
+def test_a_blank_text_is_refused_in_chinese_only(client):
+    resp = client.post("/api/ask", json={"text": " \n "})
+    assert resp.status_code == 422 and "不能只有空白" in resp.json()["error"]
+    assert not re.search("[A-Za-z]{3,}", resp.json()["error"].replace("text", ""))   # no 「Value error」 from pydantic
 
 
 @pytest.mark.parametrize("content", [b"{not json", b"\x00\xff\xfe binary", "中文但不是JSON".encode()])
