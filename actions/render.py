@@ -80,6 +80,26 @@ def card_payload(kb: KnowledgeBase, card: RouteCard, pack: Pack | None = None) -
     }
 
 
+def terms_of(kb: KnowledgeBase, text: str) -> set[str]:
+    """The legal terms a text names: those in it, and those its colloquial words stand for (工资 → 劳动报酬)."""
+    return set(kb.synonyms.expand(text)) | {t for t in kb.synonyms.legal_terms if len(t) >= 2 and t in text}
+
+
+def basis_for(kb: KnowledgeBase, card: RouteCard, text: str = "", n: int = 4) -> list[str]:
+    """``n`` of the card's articles, those naming more of the text's legal terms first, else in the card's
+    order: 「派出所…不立案」 on the 检察监督 card cites 刑事诉讼法第一百一十三条 (不立案), not the card's
+    first articles on civil 检察建议."""
+    terms = terms_of(kb, text) if text else set()
+    if not terms:
+        return list(card.basis[:n])
+
+    def named(aid: str) -> int:
+        said = kb.corpus.article(aid).text
+        return sum(t in said for t in terms)
+
+    return sorted(card.basis, key=lambda aid: -named(aid))[:n]   # a stable sort: the card's order on a tie
+
+
 def named_limit(kb: KnowledgeBase, card: RouteCard, text: str) -> TimeLimit | None:
     """The card's time limit, other than its first, that ``text`` names: 「拖欠我半年工资」 names
     「拖欠劳动报酬——劳动关系终止后申请仲裁」 (the rule for unpaid wages beside the general one-year limit).
@@ -93,8 +113,7 @@ def named_limit(kb: KnowledgeBase, card: RouteCard, text: str) -> TimeLimit | No
     if len(card.time_limits) < 2 or not text:
         return None
     first = card.time_limits[0]
-    terms = set(kb.synonyms.expand(text)) | {t for t in kb.synonyms.legal_terms if len(t) >= 2 and t in text}
-    terms = {t for t in terms if t not in first.label}
+    terms = {t for t in terms_of(kb, text) if t not in first.label}
     best, best_score = None, (0, 0)
     for tl in card.time_limits[1:]:
         named = [t for t in terms if t in tl.label]
@@ -150,7 +169,7 @@ def route_text(kb: KnowledgeBase, card: RouteCard, pack: Pack | None = None, bri
     if channel:
         lines.append(f"渠道：{channel_line(channel, pack)}")
     if card.basis and not brief:
-        lines.append("依据：" + "、".join(kb.corpus.citation(a) for a in card.basis[:4]))
+        lines.append("依据：" + "、".join(kb.corpus.citation(a) for a in basis_for(kb, card, text)))
     return "\n".join(lines)
 
 

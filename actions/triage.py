@@ -25,7 +25,7 @@ from knowledge.triage import Triage, load_triage_rules
 
 from .base import XinfangAction, find_pack, intent_of, region_of, user_text
 from .context import core_text
-from .render import DISCLAIMER, Reply, legal_hotline, route_text
+from .render import DISCLAIMER, Reply, basis_for, legal_hotline, route_text
 
 DOMAIN_WORDS = {
     "labor": ("工资", "劳动", "老板", "公司", "工伤", "加班", "辞退", "开除", "社保", "上班"),
@@ -97,7 +97,7 @@ def triage_reply(rt, text: str, triage: Triage, region: str | None) -> Reply:
         reply.texts.append(principle["text"])
         reply.cite(kb, principle["basis"])
     reply.add_ranking(kb, ranking, pack)
-    for aid in first.basis[:3]:
+    for aid in basis_for(kb, first, text, 3):
         reply.cite(kb, aid)
     if pack is None and region:
         reply.texts.append(f"暂未收录“{region}”的本地办事信息，上面给出的是办理机关的类别和全国性渠道。")

@@ -739,3 +739,14 @@ async def test_the_faq_shown_is_the_one_that_holds_what_was_asked(rt, monkeypatc
     assert "代表人数不得超过5人" in asked.texts[0]
     where = actions.answer.answer_question(rt, "走访应该去哪个接待场所", None)
     assert "接待场所" in where.texts[0] and "代表" not in where.texts[0]
+
+
+def test_a_card_cites_first_the_articles_that_name_what_the_person_said(real_kb):
+    from actions.render import basis_for, route_text
+
+    card = real_kb.routes["procuratorate"]
+    police = basis_for(real_kb, card, "被人打了报警了 派出所拖了两个月也不立案", 3)
+    assert "xingshi_susong_fa_2018_key_articles#113" in police                  # 不立案 → 立案监督
+    assert basis_for(real_kb, card, "", 3) == list(card.basis[:3])                # nothing said: the card's order
+    basis_line = next(line for line in route_text(real_kb, card, text="派出所不立案").split("\n") if line.startswith("依据"))
+    assert "《刑事诉讼法》第一百一十三条" in basis_line
