@@ -24,6 +24,11 @@ ACK_TEXTS = {
 # Harm told (「被他们几个打得头破血流」「被骗了三万」): a problem, whatever small talk it was taken for
 HARM = re.compile(r"被.{0,8}(打|骗|偷|抢|砸|伤|欺负|威胁|拘|扣|拆|占)|打(伤|得|了我)|头破血流|受了?伤|"
                   r"欠(我|俺)|不(给|还|发)(我|俺)?钱|拖欠|讹")
+# Unhappy with the bot itself (「你这破机器说的啥玩意 一点用没有」): an apology and the human channels,
+# not the provisions closest to the complaint (it once got 个人信息保护法 and 工伤保险条例)
+ABOUT_THE_BOT = re.compile(r"(你|这|机器|系统|助手).{0,6}(没用|没有用|一点用|废物|垃圾|听不懂|答非所问|胡说|瞎说|乱说|"
+                           r"不靠谱|啥玩意|什么玩意)|破机器|破玩意|破系统")
+SORRY = "抱歉，刚才没能帮上您。可以换个说法，把遇到的事说具体一些：发生了什么、对方是谁、现在到了哪一步，我再帮您看该找谁、怎么办。"
 WORDS = re.compile(r"[^\W_]")   # a letter, digit or character: emoji and punctuation alone are none
 ASKS = re.compile(r"[?？吗谁哪几啥]|怎么|什么|多少|咋")   # not 呢: 「没有呢」 is an answer
 
@@ -51,6 +56,10 @@ def fallback_reply(rt, text: str, out_of_scope: bool, region: str | None = None)
     if not WORDS.search(text):
         # 「😭😭😭」「？？？」: nothing to look up, and the closest articles would only be noise
         reply.texts.append("我在听。如果愿意，跟我说说发生了什么事、对方是谁，我帮您看看该找谁、怎么办。")
+        reply.texts.append("也可以直接找人工：\n" + "\n".join(channels_for(kb, HUMAN_CHANNELS, pack)))
+        return reply
+    if ABOUT_THE_BOT.search(text) and not HARM.search(text):
+        reply.texts.append(SORRY)
         reply.texts.append("也可以直接找人工：\n" + "\n".join(channels_for(kb, HUMAN_CHANNELS, pack)))
         return reply
     if out_of_scope:

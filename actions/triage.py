@@ -14,6 +14,7 @@ form rejects.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -47,6 +48,20 @@ STATUS_WORDS = {
 }
 # where a case stands, for an addition to a matter (``continued``): under way or ended, not "none"
 CASE_STAGE_WORDS = {k: STATUS_WORDS[k] for k in ("ongoing", "ended")}
+
+
+# What a message says while it says nothing yet about the matter (「有个事想问问」「我家的事」「不知道咋说」
+# 「其他」): with these and the question's small words left out, at most one character remains.
+SAYS_NOTHING = re.compile(
+    "有[个件点]事|[一这那]件事|事情|事儿|的事|个事|想问问|想问一下|问一下|问问|请问|咨询一下|咨询|我想|想问|"
+    "我们家|我家|你好|您好|其他|其它|别的|不知道|咋说|怎么说|说不清|说不好|帮帮我|帮我|一下|那个|这个|就是|"
+    "[我你您的了呢吧啊吗呀哈嗯想问说]")
+
+
+def says_nothing(text: str) -> bool:
+    """Whether ``text`` names nothing to choose a route by: the classifier's best guess for it is noise
+    (「有个事想问问」 once got the legal-aid card at once), so the form asks what the matter is."""
+    return len(SAYS_NOTHING.sub("", core_text(text))) <= 1
 
 
 # the longest addition read together with the matter before it (``continued``)
@@ -135,12 +150,12 @@ class ActionTriage(XinfangAction):
     def respond(self, rt, tracker, text):
         domain, status = tracker.get_slot("problem_domain"), tracker.get_slot("case_status")
         triage = rt.classifier.classify(text, domain, status)
-        if not triage.confident:
+        if not triage.confident or says_nothing(text):
             text, triage = continued(rt, tracker.get_slot("problem_text"), text, triage, domain, status)
-        if triage.confident:
+        if triage.confident and not says_nothing(text):
             return triage_reply(rt, text, triage, region_of(tracker)), [SlotSet("problem_text", text)]
         reply = Reply("clarify", needs_clarification=True)
-        reply.texts.append("为了给您指对路，我先问两个简单的问题。")
+        reply.texts.append("为了给您指对路，我先问一两个简单的问题。")
         reply.add_ranking(rt.kb, triage.ranking)
         # The form runs next (an active loop is predicted before anything else) and asks its two questions.
         return reply, [SlotSet("problem_text", text), ActiveLoop("triage_form")]

@@ -750,3 +750,26 @@ def test_a_card_cites_first_the_articles_that_name_what_the_person_said(real_kb)
     assert basis_for(real_kb, card, "", 3) == list(card.basis[:3])                # nothing said: the card's order
     basis_line = next(line for line in route_text(real_kb, card, text="派出所不立案").split("\n") if line.startswith("依据"))
     assert "《刑事诉讼法》第一百一十三条" in basis_line
+
+
+@pytest.mark.parametrize("text", ["有个事想问问", "我家的事", "不知道咋说", "你好 我想咨询一下"])
+async def test_a_description_that_names_nothing_yet_is_asked_about(text):
+    texts, events, payload = await run(ActionTriage(), text, intent="describe_problem")
+    assert payload["kind"] == "clarify" and payload["needs_clarification"] and payload["routes"]
+    assert {"event": "active_loop", "timestamp": None, "name": "triage_form"} in events
+
+
+@pytest.mark.parametrize("text,nothing", [("有个事想问问", True), ("其他", True), ("我想问问低保的事", False),
+                                          ("楼上太吵", False), ("被人骗了", False)])
+def test_what_says_nothing_about_the_matter(text, nothing):
+    from actions.triage import says_nothing
+
+    assert says_nothing(text) is nothing
+
+
+@pytest.mark.parametrize("intent", ["nlu_fallback", "out_of_scope"])
+async def test_a_complaint_about_the_bot_gets_an_apology_not_provisions(intent):
+    texts, _, payload = await run(ActionFallback(), "你这破机器说的啥玩意 一点用没有", intent=intent)
+    joined = "".join(t["text"] for t in texts)
+    assert "抱歉" in joined and "12345" in joined and "12348" in joined
+    assert payload["citations"] == [] and payload["routes"] == []
