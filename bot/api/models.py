@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 MAX_TEXT = 2000
 
@@ -17,6 +19,15 @@ def _not_blank(v: str) -> str:
 
 UserText = Annotated[str, Field(min_length=1, max_length=MAX_TEXT, description="用户输入"),
                      AfterValidator(_not_blank)]
+# A region: a code (350206) or a place name (湖里区), as the web widget also accepts (00-options.js)
+REGION_PATTERN = r"^[0-9A-Za-z_\-\u4e00-\u9fff]{1,32}$"
+REGION_ERROR = "应为地区代码（如 350206）或地名（如 湖里区）"
+
+
+def _region(v: Any) -> Any:
+    if v is not None and (not isinstance(v, str) or not re.match(REGION_PATTERN, v)):
+        raise ValueError(REGION_ERROR)
+    return v
 
 
 class ChatRequest(BaseModel):
@@ -24,6 +35,15 @@ class ChatRequest(BaseModel):
     sender: str = Field(..., min_length=1, max_length=128, description="会话标识（例如浏览器本地保存的随机 id）")
     text: UserText
     metadata: dict[str, Any] = Field(default_factory=dict, description="可选：region（地区代码或名称）等")
+
+    @field_validator("metadata")
+    @classmethod
+    def _metadata_region(cls, v: dict[str, Any]) -> dict[str, Any]:
+        try:
+            _region(v.get("region"))
+        except ValueError:
+            raise ValueError(f"其中的 region {REGION_ERROR}") from None
+        return v
 
 
 class ChatResponse(BaseModel):
@@ -42,7 +62,7 @@ class FeedbackRequest(BaseModel):
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: UserText
-    region: str | None = Field(None, max_length=64)
+    region: Annotated[str | None, AfterValidator(_region)] = Field(None, description="地区代码（如 350206）或地名")
 
 
 class Intent(BaseModel):

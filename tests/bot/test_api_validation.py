@@ -34,6 +34,17 @@ def test_bad_json_bodies_get_a_clear_4xx(client, path, body, status, words):
     assert resp.status_code == status and words in resp.json()["error"]
 
 
+@pytest.mark.parametrize("path,body", [
+    ("/api/ask", {"text": "湖里区信访局在哪", "region": "abc<script>"}),
+    ("/api/ask", {"text": "湖里区信访局在哪", "region": "x" * 40}),
+    ("/api/chat", {"sender": "a", "text": "湖里区信访局在哪", "metadata": {"region": "<b>厦门</b>"}}),
+    ("/api/chat", {"sender": "a", "text": "湖里区信访局在哪", "metadata": {"region": 350206}}),
+])
+def test_a_region_that_is_no_code_or_place_name_is_refused(client, path, body):
+    resp = client.post(path, json=body)
+    assert resp.status_code == 422 and "地区代码" in resp.json()["error"] and "<" not in resp.json()["error"]
+
+
 def test_a_blank_text_is_refused_in_chinese_only(client):
     resp = client.post("/api/ask", json={"text": " \n "})
     assert resp.status_code == 422 and "不能只有空白" in resp.json()["error"]
