@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
 from .base import HUMAN_CHANNELS, XinfangAction, find_pack, region_of
 from .render import Reply, channels_for
+
+
+# What a person may ask about an office (its pack field, and the words for it in a reply)
+ASKED_FIELDS = (("hours", re.compile("几点|上班|下班|开门|关门|时间|周末|星期|礼拜"), "接待时间"),
+                ("phone", re.compile("电话|号码|手机|打给"), "电话"),
+                ("address", re.compile("地址|在哪|什么地方|怎么走|位置"), "地址"))
+
+
+def not_published(pack, text: str) -> list[str]:
+    """What ``text`` asks about the offices (hours, phone, address) that no office of the pack states."""
+    return [words for field, asks, words in ASKED_FIELDS
+            if asks.search(text) and not any(getattr(o, field) for o in pack.offices)]
 
 
 def covered(rt) -> str:
@@ -35,6 +49,11 @@ def local_reply(rt, text: str, region: str | None) -> Reply:
             lines.append(f"· {o.name}" + (f"：{contact}" if contact else "（具体地址、电话以该单位公布为准）"))
         reply.texts.append(f"{pack.region_name}的信息（来源：{pack.maintainer}；核对日期 {pack.updated_on}）：\n"
                            + "\n".join(lines))
+        missing = not_published(pack, text)
+        if missing:
+            # 「三门峡的信访接待中心几点上班」: said plainly, not left for the person to infer from a list
+            reply.texts.append(f"您问的{'、'.join(missing)}，当地公开的材料里没有写明，我不能替您编造；"
+                               f"可以打 {channels_for(kb, ['hotline_12345'], pack)[0]} 问一问，或以该单位公布的为准。")
         if pack.rules:
             reply.texts.append("当地做法：\n" + "\n".join(f"· {r.title}：{r.text}" for r in pack.rules[:4]))
         reply.extra["region"] = {"code": pack.region_code, "name": pack.region_name}

@@ -773,3 +773,14 @@ async def test_a_complaint_about_the_bot_gets_an_apology_not_provisions(intent):
     joined = "".join(t["text"] for t in texts)
     assert "抱歉" in joined and "12345" in joined and "12348" in joined
     assert payload["citations"] == [] and payload["routes"] == []
+
+
+async def test_hours_a_pack_does_not_state_are_said_to_be_unpublished(real_kb):
+    texts, _, payload = await run(ActionLocalInfo(), "三门峡的信访接待中心几点上班", intent="ask_local_office",
+                                  metadata={"region": "411200"})
+    joined = "".join(t["text"] for t in texts)
+    assert payload["region"]["code"] == "411200"
+    assert "接待时间" in joined and "没有写明" in joined and "12345" in joined and not PHONE.search(joined)
+    texts, _, _ = await run(ActionLocalInfo(), "三门峡有哪些信访的做法", intent="ask_local_office",
+                            metadata={"region": "411200"})
+    assert "没有写明" not in "".join(t["text"] for t in texts)          # nothing asked that is missing
