@@ -7,7 +7,6 @@ import re
 from .base import HUMAN_CHANNELS, XinfangAction, find_pack, region_of
 from .render import Reply, channels_for
 
-
 # What a person may ask about an office (its pack field, and the words for it in a reply)
 ASKED_FIELDS = (("hours", re.compile("几点|上班|下班|开门|关门|时间|周末|星期|礼拜"), "接待时间"),
                 ("phone", re.compile("电话|号码|手机|打给"), "电话"),
