@@ -40,7 +40,7 @@ def unknown_reply(rt, text: str, words: list[str], hits, pack) -> Reply:
     reply.texts.append("这类具体问题，可以直接问工作人员：\n" + "\n".join(channels_for(kb, HUMAN_CHANNELS, pack)))
     for r in rt.classifier.classify(text).ranking[:3]:
         if r.route != "crisis":
-            reply.add_route(kb, kb.routes[r.route], f"与“{r.example}”这类情况相近", pack)
+            reply.add_route(kb, kb.routes[r.route], f"与“{r.example}”这类情况相近", pack, text)
     return reply
 
 
@@ -160,12 +160,12 @@ def answer_question(rt, text: str, region: str | None, kind: str = "answer", ask
     routes = faq_entry.routes if faq_entry and faq_entry.routes else [follow.route] if follow else triage.routes[:1]
     for i, rid in enumerate(routes[:2]):
         card = kb.routes[rid]
-        reply.add_route(kb, card, "这个问题相关的办理途径", pack)
+        reply.add_route(kb, card, "这个问题相关的办理途径", pack, follow.matter if follow else text)
         if i == 0 and rid not in ("crisis",):
             reply.texts.append(route_text(kb, card, pack, brief=True, text=text))
     for r in triage.ranking[:3]:
         if r.route != "crisis":
-            reply.add_route(kb, kb.routes[r.route], f"与“{r.example}”这类情况相近", pack)
+            reply.add_route(kb, kb.routes[r.route], f"与“{r.example}”这类情况相近", pack, follow.matter if follow else text)
     reply.texts.append(DISCLAIMER.format(legal_hotline=legal_hotline(kb, pack)))
     return reply
 

@@ -21,8 +21,9 @@ MARKED = re.compile(r"^(那|还|如果|要是|万一|然后|接下来)|呢$")
 # a follow-up asking how long things take (「那要多久」「得多长时间」), not for a last day
 _HOW_LONG = r"多久|多长时间|多少天|几天|几个月"
 ASKS_HOW_LONG = re.compile(_HOW_LONG)
-# what a follow-up about the same matter asks: how long, what it costs, where, whom, what to bring
-FOLLOW_UP_ASKS = re.compile(_HOW_LONG + r"|要钱|收费|花钱|费用|去哪|在哪|找谁|带什么|要带|电话|地址|怎么去|有用吗|管用吗")
+# what a follow-up about the same matter asks: how long, what it costs, where, whom, what to bring or prepare
+FOLLOW_UP_ASKS = re.compile(_HOW_LONG + r"|要钱|收费|花钱|费用|去哪|在哪|找谁|带什么|要带|材料|准备|手续|电话|地址|怎么去|"
+                            r"有用吗|管用吗")
 # the deadline reply's request for a date (actions/deadline.py); a date sent next answers it
 DATE_REQUEST = "请告诉我具体日期"
 # words that name a matter or a procedure: a message with one is a question of its own

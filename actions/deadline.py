@@ -122,7 +122,7 @@ def time_limits_reply(rt, matter: str, region: str | None) -> Reply:
     else:
         reply.texts.append(f"{lead}。这条途径的办理期限，我收录的条文里没有规定，具体可以向办理机关或 "
                            f"{legal_hotline(kb, pack)} 问清楚。")
-    reply.add_ranking(kb, ranking, pack)
+    reply.add_ranking(kb, ranking, pack, matter)
     reply.texts.append(DISCLAIMER.format(legal_hotline=legal_hotline(kb, pack)))
     return reply
 

@@ -76,7 +76,7 @@ def fallback_reply(rt, text: str, out_of_scope: bool, region: str | None = None)
     reply.texts.append("也可以找人工咨询：\n" + "\n".join(channels_for(kb, HUMAN_CHANNELS, pack)))
     if text.strip():
         # Not sure what was meant, but not out of scope either: the best guess at routes still helps.
-        reply.add_ranking(kb, rt.classifier.classify(text).ranking, pack)
+        reply.add_ranking(kb, rt.classifier.classify(text).ranking, pack, text)
     return reply
 
 

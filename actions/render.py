@@ -60,7 +60,8 @@ def legal_hotline(kb: KnowledgeBase, pack: Pack | None = None) -> str:
     return channel_line(ch, pack) if ch else "公共法律服务机构"
 
 
-def card_payload(kb: KnowledgeBase, card: RouteCard, pack: Pack | None = None) -> dict[str, Any]:
+def card_payload(kb: KnowledgeBase, card: RouteCard, pack: Pack | None = None, text: str = "") -> dict[str, Any]:
+    """The card as the widget shows it; its deadlines those that apply to the matter ``text`` (``stated_limits``)."""
     channel = kb.channels.get(card.national_channel or "")
     offices = []
     if pack:
@@ -71,7 +72,8 @@ def card_payload(kb: KnowledgeBase, card: RouteCard, pack: Pack | None = None) -
         "id": card.id, "name": card.name, "summary": card.summary, "who": card.handled_by,
         "how": card.where, "materials": list(card.materials), "fees": card.fees,
         "deadlines": [{"label": tl.label, "text": tl.quote, "starts": tl.starts,
-                       "citation": kb.corpus.citation(tl.basis), "basis": tl.basis} for tl in card.time_limits],
+                       "citation": kb.corpus.citation(tl.basis), "basis": tl.basis}
+                      for tl in stated_limits(card, named_limit(kb, card, text))],
         "next": card.next_steps,
         "channel": {"name": channel.name, "value": channel.value, "grade": channel.grade,
                     "display": channel_line(channel, pack)} if channel else None,
@@ -190,16 +192,18 @@ class Reply:
         if article_id in kb.corpus.articles and all(c["id"] != article_id for c in self.citations):
             self.citations.append(citation(kb, article_id))
 
-    def add_route(self, kb: KnowledgeBase, card: RouteCard, why: str, pack: Pack | None = None) -> None:
+    def add_route(self, kb: KnowledgeBase, card: RouteCard, why: str, pack: Pack | None = None,
+                  text: str = "") -> None:
+        """The route, and its card for the matter ``text`` (the deadlines that apply to it)."""
         if all(r["id"] != card.id for r in self.routes):
             self.routes.append({"id": card.id, "name": card.name, "why": why})
-            self.cards.append(card_payload(kb, card, pack))
+            self.cards.append(card_payload(kb, card, pack, text))
 
-    def add_ranking(self, kb: KnowledgeBase, ranking, pack: Pack | None = None) -> None:
+    def add_ranking(self, kb: KnowledgeBase, ranking, pack: Pack | None = None, text: str = "") -> None:
         """Every route of a triage ranking, in order, each explained by its card's summary."""
         for r in ranking:
             card = kb.routes[r.route]
-            self.add_route(kb, card, card.summary, pack)
+            self.add_route(kb, card, card.summary, pack, text)
 
     def send(self, dispatcher, intent: dict[str, Any] | None) -> None:
         for i, text in enumerate(self.texts):

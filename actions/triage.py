@@ -22,7 +22,7 @@ from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge.crisis import detect_crisis
-from knowledge.triage import Triage, load_triage_rules
+from knowledge.triage import RouteScore, Triage, load_triage_rules
 
 from .base import XinfangAction, find_pack, intent_of, region_of, user_text
 from .context import core_text
@@ -62,6 +62,33 @@ def says_nothing(text: str) -> bool:
     """Whether ``text`` names nothing to choose a route by: the classifier's best guess for it is noise
     (「有个事想问问」 once got the legal-aid card at once), so the form asks what the matter is."""
     return len(SAYS_NOTHING.sub("", core_text(text))) <= 1
+
+
+# Violence told in the conversation: 人民调解 (both sides at one table) is never put first, and the
+# police are among the routes. 「老公喝了酒又在打我」 got the crisis lines, and the 「我想离婚 还想让他别
+# 再靠近我」 that followed got mediation first.
+VIOLENCE = re.compile(r"家暴|家庭暴力|打我|打了我|把我打|对我动手|动手打|被.{0,4}打|掐我|砸门|拿刀|威胁要?杀")
+VIOLENCE_LOOKBACK = 20   # events of the conversation searched for violence told earlier
+# Escalation that disrupts (going to Beijing, blocking roads or gates, banners): said together with the
+# matter it is about, the matter is answered and the rules on visits follow (``actions/steer``)
+DISRUPTIVE = re.compile("北京|进京|上京|京城|天安门|中南海|国务院|越级|[去到]省|堵(门|路|大门|政府|他们)|去堵|"
+                        "拦(车|路|截)|横幅|橫幅|条幅|静坐|下跪|[去来大]闹|闹(事|到)|豁出去")
+
+
+def violence_told(tracker: Tracker) -> bool:
+    said = [e.get("text") or "" for e in (tracker.events or [])[-VIOLENCE_LOOKBACK:] if e.get("event") == "user"]
+    said += [user_text(tracker), tracker.get_slot("problem_text") or ""]
+    return any(VIOLENCE.search(t) for t in said)
+
+
+def safe_first(triage: Triage) -> Triage:
+    """The ranking for a matter where violence was told: the police first, mediation after the others."""
+    police = [r for r in triage.ranking if r.route == "police_report"] or [RouteScore("police_report", 0.0, "")]
+    rest = [r for r in triage.ranking if r.route not in ("police_report", "people_mediation")]
+    mediation = [r for r in triage.ranking if r.route == "people_mediation"]
+    crisis = [r for r in rest if r.route == "crisis"]
+    rest = [r for r in rest if r.route != "crisis"]
+    return Triage(crisis + police + rest + mediation, triage.crisis, triage.confident)
 
 
 # the longest addition read together with the matter before it (``continued``)
@@ -111,7 +138,7 @@ def triage_reply(rt, text: str, triage: Triage, region: str | None) -> Reply:
     if first.id not in ("crisis", "xinfang", "hotline_12345"):
         reply.texts.append(principle["text"])
         reply.cite(kb, principle["basis"])
-    reply.add_ranking(kb, ranking, pack)
+    reply.add_ranking(kb, ranking, pack, text)
     for aid in basis_for(kb, first, text, 3):
         reply.cite(kb, aid)
     if pack is None and region:
@@ -152,11 +179,17 @@ class ActionTriage(XinfangAction):
         triage = rt.classifier.classify(text, domain, status)
         if not triage.confident or says_nothing(text):
             text, triage = continued(rt, tracker.get_slot("problem_text"), text, triage, domain, status)
+        if violence_told(tracker):
+            triage = safe_first(triage)
         if triage.confident and not says_nothing(text):
+            if DISRUPTIVE.search(text):
+                from .steer import steer_reply  # steer builds on this module's replies
+
+                return steer_reply(rt, text, region_of(tracker), matter=text), [SlotSet("problem_text", text)]
             return triage_reply(rt, text, triage, region_of(tracker)), [SlotSet("problem_text", text)]
         reply = Reply("clarify", needs_clarification=True)
         reply.texts.append("为了给您指对路，我先问一两个简单的问题。")
-        reply.add_ranking(rt.kb, triage.ranking)
+        reply.add_ranking(rt.kb, triage.ranking, text=text)
         # The form runs next (an active loop is predicted before anything else) and asks its two questions.
         return reply, [SlotSet("problem_text", text), ActiveLoop("triage_form")]
 
@@ -169,6 +202,8 @@ class ActionTriageAnswer(XinfangAction):
         problem = tracker.get_slot("problem_text") or text
         domain, status = tracker.get_slot("problem_domain"), tracker.get_slot("case_status")
         triage = rt.classifier.classify(problem, domain, status)
+        if violence_told(tracker):
+            triage = safe_first(triage)
         reply = triage_reply(rt, problem, triage, region_of(tracker))
         return reply, [SlotSet("problem_domain", None), SlotSet("case_status", None), SlotSet("requested_slot", None)]
 

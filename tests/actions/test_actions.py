@@ -784,3 +784,45 @@ async def test_hours_a_pack_does_not_state_are_said_to_be_unpublished(real_kb):
     texts, _, _ = await run(ActionLocalInfo(), "三门峡有哪些信访的做法", intent="ask_local_office",
                             metadata={"region": "411200"})
     assert "没有写明" not in "".join(t["text"] for t in texts)          # nothing asked that is missing
+
+
+async def test_after_violence_is_told_mediation_is_never_first():
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    said = [{"event": "user", "text": "老公喝了酒又在打我 我躲在厕所里 他在砸门"},
+            {"event": "bot", "text": "您的安全最重要。"}]
+    t = Tracker("tester", {"problem_text": "现在他睡了 我想离婚 还想让他别再靠近我", "problem_domain": "family_neighbour",
+                           "case_status": "none"},
+                {"text": "还没有走任何程序", "intent": {"name": "inform", "confidence": 1.0}, "entities": [],
+                 "metadata": {}}, said, False, None, {}, "action_listen")
+    d = CollectingDispatcher()
+    await ActionTriageAnswer().run(d, t, {})
+    routes = [r["id"] for r in [m["custom"]["xinfang"] for m in d.messages if m.get("custom")][-1]["routes"]]
+    assert routes[0] == "police_report" and "people_mediation" not in routes[:2]
+    # without violence told, the family domain still puts mediation first
+    _, _, payload = await run(ActionTriageAnswer(), "还没有走任何程序", intent="inform",
+                              slots={"problem_text": "跟婆婆天天吵架，想找人说和说和", "problem_domain": "family_neighbour",
+                                     "case_status": "none"})
+    assert payload["routes"][0]["id"] == "people_mediation"
+
+
+async def test_a_matter_told_with_a_threat_to_disrupt_gets_its_route_and_the_rules_on_visits():
+    texts, events, payload = await run(ActionTriage(), "工地干了半年工资一分没拿到 再不给我就去北京上访",
+                                       intent="describe_problem")
+    joined = "".join(t["text"] for t in texts)
+    assert payload["kind"] == "steer" and payload["routes"][0]["id"] in ("labor_arbitration", "labor_inspection")
+    assert "第二十六条" in joined and joined.index("建议优先") < joined.index("第二十六条")
+    # a quarrel that 「闹」 only in everyday words is no threat
+    _, _, payload = await run(ActionTriage(), "两口子闹离婚，孩子归谁", intent="describe_problem")
+    assert payload["kind"] != "steer"
+
+
+def test_the_widget_card_of_an_exempt_matter_leaves_the_exempted_limits_out(real_kb):
+    from actions.render import card_payload
+
+    civil = real_kb.routes["civil_litigation"]
+    exempt = [d["label"] for d in card_payload(real_kb, civil, text="前夫不给抚养费")["deadlines"]]
+    plain = [d["label"] for d in card_payload(real_kb, civil)["deadlines"]]
+    assert "诉讼时效" not in exempt and any("不适用诉讼时效" in x for x in exempt)
+    assert plain[0] == "诉讼时效" and not any("不适用诉讼时效" in x for x in plain)
