@@ -7,6 +7,7 @@ Every action sends its text messages and then one ``json_message``
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,6 +145,20 @@ def limit_line(kb: KnowledgeBase, tl: TimeLimit, with_start: bool = False) -> st
     return f"{tl.label}——{start}“{tl.quote}”（{kb.corpus.citation(tl.basis)}）"
 
 
+# what says a route's cost, in its card's articles; and a person asking about cost
+FEE_RULE = re.compile("收费|收取.{0,6}费用|交纳.{0,10}费|诉讼费用|无偿")
+ASKS_FEE = re.compile("钱|费|免费|花销")
+
+
+def fee_line(kb: KnowledgeBase, card: RouteCard) -> str | None:
+    """「费用：…（article）」 from the card's ``fees``, cited to the first of its articles that speaks of cost;
+    None when the card says nothing of cost or none of its articles does."""
+    if not card.fees:
+        return None
+    aid = next((a for a in card.basis if FEE_RULE.search(kb.corpus.article(a).text)), None)
+    return f"费用：{card.fees.rstrip('。')}（{kb.corpus.citation(aid)}）" if aid else None
+
+
 def route_text(kb: KnowledgeBase, card: RouteCard, pack: Pack | None = None, brief: bool = False,
                text: str = "") -> str:
     """A route card as a message: what, who, how, the deadline that matters, channel, basis.
@@ -157,6 +172,9 @@ def route_text(kb: KnowledgeBase, card: RouteCard, pack: Pack | None = None, bri
         lines.append(f"谁来办：{card.handled_by}")
     if card.where and not brief:
         lines.append(f"怎么办：{card.where}")
+    fees = fee_line(kb, card) if ASKS_FEE.search(text) else None
+    if fees:   # 「复议要花钱不」: what it costs, when asked
+        lines.append(fees)
     named = named_limit(kb, card, text)
     limits = stated_limits(card, named)
     if limits:

@@ -826,3 +826,13 @@ def test_the_widget_card_of_an_exempt_matter_leaves_the_exempted_limits_out(real
     plain = [d["label"] for d in card_payload(real_kb, civil)["deadlines"]]
     assert "诉讼时效" not in exempt and any("不适用诉讼时效" in x for x in exempt)
     assert plain[0] == "诉讼时效" and not any("不适用诉讼时效" in x for x in plain)
+
+
+def test_what_a_route_costs_is_said_with_its_article_when_asked(real_kb):
+    from actions.render import route_text
+
+    review = real_kb.routes["admin_reconsideration"]
+    asked = route_text(real_kb, review, text="复议要花钱不")
+    assert "费用：不收费" in asked and "《行政复议法》第八十七条" in asked
+    assert "费用：" not in route_text(real_kb, review, text="交警罚我款我不服")
+    assert "费用：" not in route_text(real_kb, real_kb.routes["xinfang"], text="信访要钱吗")   # the card says nothing of cost

@@ -55,6 +55,16 @@ def test_out_of_scope_has_no_routes_and_no_crisis_answer(api, text):
     assert not any("110" in m for m in data["messages"])
 
 
+def test_questions_about_visits_and_reports_quote_the_article_that_answers_them(api):
+    for text, article in (("信访局会不会把我的名字告诉我告的那个人", "xinfang_gongzuo_tiaoli_2022#30"),   # 不得透露
+                          ("俺们十几户一起去信访局反映 能都进去吗 要选代表不", "xinfang_gongzuo_tiaoli_2022#20"),
+                          ("越级上访直接去省里行不行", "xinfang_gongzuo_tiaoli_2022#20")):
+        data = api.post("/api/ask", json={"text": text}).json()
+        assert data["citations"] and data["citations"][0]["id"] == article, text
+    data = api.post("/api/ask", json={"text": "多人走访最多能去几个代表"}).json()
+    assert "代表人数不得超过5人" in data["messages"][0]
+
+
 def test_a_bare_yes_gets_no_provisions_and_no_routes(api):
     data = api.post("/api/ask", json={"text": "好的"}).json()
     assert data["intent"]["name"] == "affirm" and data["routes"] == [] and data["citations"] == []
@@ -69,16 +79,18 @@ def test_what_the_texts_do_not_answer_is_said_and_follow_ups_keep_the_matter(api
     _, payloads = chat(api, sender, "要钱吗")       # 人民调解法第四条: 不收取任何费用
     assert payloads[-1]["kind"] == "answer" and "renmin_tiaojie_fa#4" in [c["id"] for c in payloads[-1]["citations"]]
     # a follow-up is its own words among the provisions of the matter's route
-    # (the article quoted is the first cited: 「要钱吗」 once quoted 工伤保险条例第六十二条, which holds 「费用」,
-    # with 第五十三条's 「不收费」 cited after it)
-    for matter, question, article in (("公司拖欠我三个月工资，老板一直不给", "那要交钱吗", "laodong_zhengyi_tiaojie_zhongcai_fa#53"),
-                                      ("老板欠我三个月工资 一万二 人跑了 咋办啊", "要钱吗", "laodong_zhengyi_tiaojie_zhongcai_fa#53"),
-                                      ("公司拖欠我三个月工资，老板一直不给", "去哪办", "laodong_zhengyi_tiaojie_zhongcai_fa#21"),
-                                      ("村里把我家承包的地收回去了", "那要钱吗", "nongcun_tudi_chengbao_jiufen_tiaojie_zhongcai_fa#52")):
+    # what is quoted first says it (「要钱吗」 once quoted 工伤保险条例第六十二条, which holds 「费用」, with
+    # 第五十三条's 「不收费」 only cited after it)
+    for matter, question, article, says in (
+            ("公司拖欠我三个月工资，老板一直不给", "那要交钱吗", "laodong_zhengyi_tiaojie_zhongcai_fa#53", "不收费"),
+            ("老板欠我三个月工资 一万二 人跑了 咋办啊", "要钱吗", "laodong_zhengyi_tiaojie_zhongcai_fa#53", "不收费"),
+            ("公司拖欠我三个月工资，老板一直不给", "去哪办", "laodong_zhengyi_tiaojie_zhongcai_fa#21", "仲裁委员会管辖"),
+            ("村里把我家承包的地收回去了", "那要钱吗", "nongcun_tudi_chengbao_jiufen_tiaojie_zhongcai_fa#52", "收取费用")):
         sender = f"u-{uuid.uuid4().hex[:6]}"
         chat(api, sender, matter)
-        _, payloads = chat(api, sender, question)
-        assert payloads[-1]["kind"] == "answer" and payloads[-1]["citations"][0]["id"] == article, question
+        texts, payloads = chat(api, sender, question)
+        assert payloads[-1]["kind"] == "answer" and article in [c["id"] for c in payloads[-1]["citations"]], question
+        assert says in texts[0], question
     sender = f"u-{uuid.uuid4().hex[:6]}"
     chat(api, sender, "公司拖欠我半年工资了，我还在这上班")
     texts, payloads = chat(api, sender, "那要多久")
