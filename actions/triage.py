@@ -65,7 +65,7 @@ def says_nothing(text: str) -> bool:
 
 
 # Violence told in the conversation: 人民调解 (both sides at one table) is never put first, and the
-# police are among the routes. 「老公喝了酒又在打我」 got the crisis lines, and the 「我想离婚 还想让他别
+# police are among the first two routes. 「老公喝了酒又在打我」 got the crisis lines, and the 「我想离婚 还想让他别
 # 再靠近我」 that followed got mediation first.
 VIOLENCE = re.compile(r"家暴|家庭暴力|打我|打了我|把我打|对我动手|动手打|被.{0,4}打|掐我|砸门|拿刀|威胁要?杀")
 VIOLENCE_LOOKBACK = 20   # events of the conversation searched for violence told earlier
@@ -82,13 +82,15 @@ def violence_told(tracker: Tracker) -> bool:
 
 
 def safe_first(triage: Triage) -> Triage:
-    """The ranking for a matter where violence was told: the police first, mediation after the others."""
-    police = [r for r in triage.ranking if r.route == "police_report"] or [RouteScore("police_report", 0.0, "")]
-    rest = [r for r in triage.ranking if r.route not in ("police_report", "people_mediation")]
+    """The ranking for a matter where violence was told: mediation after every other route, and the
+    police among the first two (the matter's own route stays first: a divorce after years of beatings
+    is still a divorce, a 不起诉 decision still the procuratorate's)."""
+    ranking = [r for r in triage.ranking if r.route != "people_mediation"]
     mediation = [r for r in triage.ranking if r.route == "people_mediation"]
-    crisis = [r for r in rest if r.route == "crisis"]
-    rest = [r for r in rest if r.route != "crisis"]
-    return Triage(crisis + police + rest + mediation, triage.crisis, triage.confident)
+    if not any(r.route == "police_report" for r in ranking[:2]):
+        ranking = [r for r in ranking if r.route != "police_report"]
+        ranking.insert(min(1, len(ranking)), RouteScore("police_report", 0.0, ""))
+    return Triage(ranking + mediation, triage.crisis, triage.confident)
 
 
 # the longest addition read together with the matter before it (``continued``)

@@ -799,7 +799,7 @@ async def test_after_violence_is_told_mediation_is_never_first():
     d = CollectingDispatcher()
     await ActionTriageAnswer().run(d, t, {})
     routes = [r["id"] for r in [m["custom"]["xinfang"] for m in d.messages if m.get("custom")][-1]["routes"]]
-    assert routes[0] == "police_report" and "people_mediation" not in routes[:2]
+    assert "police_report" in routes[:2] and routes[0] != "people_mediation" and "people_mediation" not in routes[:2]
     # without violence told, the family domain still puts mediation first
     _, _, payload = await run(ActionTriageAnswer(), "还没有走任何程序", intent="inform",
                               slots={"problem_text": "跟婆婆天天吵架，想找人说和说和", "problem_domain": "family_neighbour",
