@@ -68,7 +68,6 @@ def says_nothing(text: str) -> bool:
 # police are among the first two routes. 「老公喝了酒又在打我」 got the crisis lines, and the 「我想离婚 还想让他别
 # 再靠近我」 that followed got mediation first.
 VIOLENCE = re.compile(r"家暴|家庭暴力|打我|打了我|把我打|对我动手|动手打|被.{0,4}打|掐我|砸门|拿刀|威胁要?杀")
-VIOLENCE_LOOKBACK = 20   # events of the conversation searched for violence told earlier
 # Escalation that disrupts (going to Beijing, blocking roads or gates, banners): said together with the
 # matter it is about, the matter is answered and the rules on visits follow (``actions/steer``)
 DISRUPTIVE = re.compile("北京|进京|上京|京城|天安门|中南海|国务院|越级|[去到]省|堵(门|路|大门|政府|他们)|去堵|"
@@ -76,8 +75,13 @@ DISRUPTIVE = re.compile("北京|进京|上京|京城|天安门|中南海|国务�
 
 
 def violence_told(tracker: Tracker) -> bool:
-    said = [e.get("text") or "" for e in (tracker.events or [])[-VIOLENCE_LOOKBACK:] if e.get("event") == "user"]
-    said += [user_text(tracker), tracker.get_slot("problem_text") or ""]
+    """Whether violence was told in this session of the conversation (every user message since it started)."""
+    said = [user_text(tracker), tracker.get_slot("problem_text") or ""]
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "session_started":
+            break
+        if event.get("event") == "user":
+            said.append(event.get("text") or "")
     return any(VIOLENCE.search(t) for t in said)
 
 

@@ -790,8 +790,8 @@ async def test_after_violence_is_told_mediation_is_never_first():
     from rasa_sdk import Tracker
     from rasa_sdk.executor import CollectingDispatcher
 
-    said = [{"event": "user", "text": "老公喝了酒又在打我 我躲在厕所里 他在砸门"},
-            {"event": "bot", "text": "您的安全最重要。"}]
+    said = [{"event": "session_started"}, {"event": "user", "text": "老公喝了酒又在打我 我躲在厕所里 他在砸门"},
+            *[{"event": "bot", "text": "您的安全最重要。"}] * 40]      # told long ago in this session
     t = Tracker("tester", {"problem_text": "现在他睡了 我想离婚 还想让他别再靠近我", "problem_domain": "family_neighbour",
                            "case_status": "none"},
                 {"text": "还没有走任何程序", "intent": {"name": "inform", "confidence": 1.0}, "entities": [],
