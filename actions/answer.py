@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from rasa_sdk.events import SlotSet
@@ -13,6 +12,7 @@ from knowledge.retriever import Filters
 
 from .base import HUMAN_CHANNELS, XinfangAction, find_pack, region_of
 from .context import (
+    ASKS_WHEN,
     how_long_follow_up,
     how_long_of_nothing_named,
     matter_followed,
@@ -21,9 +21,6 @@ from .context import (
 )
 from .deadline import deadline_reply, time_limits_reply, which_matter_reply
 from .render import DISCLAIMER, Reply, channels_for, excerpt, legal_hotline, route_text
-
-# a question about the last day of a limit (「最晚哪天」「还来得及吗」), not about the procedure
-ASKS_WHEN = re.compile(r"最晚|哪天|几号|截止|来得及|过期|还能不能")
 
 
 def unknown_reply(rt, text: str, words: list[str], hits, pack) -> Reply:

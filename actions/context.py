@@ -8,12 +8,13 @@ that names no matter of its own is looked up together with it.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
-from knowledge.deadlines import answer_deadline
+from knowledge.deadlines import answer_deadline, parse_date
 
 FOLLOW_UP_MAX_CHARS = 10
 # how a follow-up opens or closes: 「那…」「还有…」「如果…」「…呢」
@@ -21,6 +22,8 @@ MARKED = re.compile(r"^(那|还|如果|要是|万一|然后|接下来)|呢$")
 # a follow-up asking how long things take (「那要多久」「得多长时间」), not for a last day
 _HOW_LONG = r"多久|多长时间|多少天|几天|几个月"
 ASKS_HOW_LONG = re.compile(_HOW_LONG)
+# a question about the last day of a limit (「最晚哪天」「还来得及吗」「还有几天」), not about how long a step takes
+ASKS_WHEN = re.compile(r"最晚|哪天|几号|截止|来得及|过期|还能不能|还有几天|还剩")
 # what a follow-up about the same matter asks: how long, what it costs, where, whom, what to bring or prepare
 FOLLOW_UP_ASKS = re.compile(_HOW_LONG + r"|要钱|收费|花钱|费用|去哪|在哪|找谁|带什么|要带|材料|准备|手续|电话|地址|怎么去|"
                             r"有用吗|管用吗")
@@ -89,6 +92,13 @@ def how_long_follow_up(kb, tracker: Tracker, text: str) -> str | None:
         return None
     dated = answer_deadline(kb, previous)
     return None if dated is not None and dated.start is not None else previous
+
+
+def how_long_a_step_takes(text: str) -> bool:
+    """「那复查完了多久给我答复」: how long a named procedure takes, with no date to count from. Its
+    route's limits answer it; the deadline calculator would give the limit to apply and ask for a date."""
+    return (bool(ASKS_HOW_LONG.search(text)) and not ASKS_WHEN.search(text) and names_topic(text)
+            and parse_date(text, dt.date.today()) is None)
 
 
 def how_long_of_nothing_named(tracker: Tracker, text: str) -> bool:

@@ -9,6 +9,7 @@ from knowledge.deadlines import APPEAL_NOT_ADMIN, answer_deadline
 from .base import XinfangAction, find_pack, region_of
 from .context import (
     DATE_REQUEST,
+    how_long_a_step_takes,
     how_long_follow_up,
     how_long_of_nothing_named,
     remembered,
@@ -156,6 +157,8 @@ class ActionDeadline(XinfangAction):
             return time_limits_reply(rt, matter, region_of(tracker)), []
         if how_long_of_nothing_named(tracker, text):
             return which_matter_reply(rt, region_of(tracker)), []
+        if how_long_a_step_takes(text):
+            return time_limits_reply(rt, text, region_of(tracker)), remembered(text, text)
         # kept so that a date sent next (「10.8号收到的」) completes this question
         query = with_matter(tracker, text)
         return deadline_reply(rt, query, region=region_of(tracker)), remembered(query, text)

@@ -30,8 +30,9 @@ ABOUT_THE_BOT = re.compile(r"(你|这|机器|系统|助手).{0,6}(没用|没有�
                            r"不靠谱|啥玩意|什么玩意)|破机器|破玩意|破系统")
 SORRY = "抱歉，刚才没能帮上您。可以换个说法，把遇到的事说具体一些：发生了什么、对方是谁、现在到了哪一步，我再帮您看该找谁、怎么办。"
 WORDS = re.compile(r"[^\W_]")   # a letter, digit or character: emoji and punctuation alone are none
-# not 呢: 「没有呢」 is an answer; 「会不会」「能不能」 ask (「信访局会不会把我的名字告诉我告的那个人」)
-ASKS = re.compile(r"[?？吗谁哪几啥]|怎么|什么|多少|咋|会不会|能不能|可不可以|是不是|有没有|行不行")
+# not 呢: 「没有呢」 is an answer; 「会不会」「能不能」 ask (「信访局会不会把我的名字告诉我告的那个人」),
+# but not inside a doubled no (「不会不会」「不是不是」「没有没有」)
+ASKS = re.compile(r"[?？吗谁哪几啥]|怎么|什么|多少|咋|(?<![不没])(会不会|能不能|可不可以|行不行|是不是|有没有)")
 
 
 def is_acknowledgement(intent: str | None, text: str) -> bool:

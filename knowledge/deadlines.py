@@ -62,6 +62,10 @@ _RELATIVE = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2, "�
 # 「上个月15号」「这个月3号」: a day of a month counted from today's
 _MONTH_DAY = re.compile(r"(上上个?月|上个?月|这个?月|本月)\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]")
 _MONTHS_BACK = {"上上个月": 2, "上上月": 2, "上个月": 1, "上月": 1, "这个月": 0, "这月": 0, "本月": 0}
+# 「收到都40天了」「处理意见下来二十天了」: a decision received so many days ago (only after a word for
+# receiving it, so 「等了3-5天」 or 「拖了两个月」 give no date)
+_DAYS_AGO = re.compile(r"(收到|拿到|接到|送达|下来|出来)[^，。,.；;\d一二三四五六七八九十]{0,4}"
+                       r"(\d{1,3}|[一二三四五六七八九十]{1,3})\s*[天日]了")
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,13 @@ def parse_date(text: str, today: dt.date) -> dt.date | None:
 
     A written date wins over 今天/昨天 in the same text (「10月8日收到，今天想问…」).
     """
+    ago = _DAYS_AGO.search(text)
+    if ago and not _YMD.search(text) and not _CN_MD.search(text):   # a written date wins
+        n = ago.group(2)
+        try:
+            return today - dt.timedelta(days=int(n) if n.isdigit() else parse_chinese_numeral(n))
+        except ValueError:
+            return None
     rel = _MONTH_DAY.search(text)
     if rel:
         try:

@@ -133,6 +133,9 @@ async def test_what_is_not_an_answer_leaves_the_question_open(text, intent):
     # a written date wins over 今天 in the same text
     ("10月8日收到处理意见，今天想问复查最晚哪天", "2026-10-08", "2026-11-07", "xinfang_gongzuo_tiaoli_2022#35"),
     ("上个月15号收到复查意见，复核最晚啥时候", "2026-10-15", "2026-11-14", "xinfang_gongzuo_tiaoli_2022#36"),
+    # so many days after receiving it (today is 2026-11-21)
+    ("处理意见收到都40天了 还能申请复查不", "2026-10-12", "2026-11-11", "xinfang_gongzuo_tiaoli_2022#35"),
+    ("复查意见下来二十天了，复核最晚哪天", "2026-11-01", "2026-12-01", "xinfang_gongzuo_tiaoli_2022#36"),
 ])
 async def test_deadline_is_computed_with_rule_and_article(text, start, last, basis):
     reply = deadline_reply(__import__("actions.base", fromlist=["runtime"]).runtime(), text, dt.date(2026, 11, 21))
@@ -836,3 +839,34 @@ def test_what_a_route_costs_is_said_with_its_article_when_asked(real_kb):
     assert "费用：不收费" in asked and "《行政复议法》第八十七条" in asked
     assert "费用：" not in route_text(real_kb, review, text="交警罚我款我不服")
     assert "费用：" not in route_text(real_kb, real_kb.routes["xinfang"], text="信访要钱吗")   # the card says nothing of cost
+
+
+@pytest.mark.parametrize("text,start", [
+    ("处理意见收到都40天了", dt.date(2026, 10, 12)), ("复查意见下来二十天了", dt.date(2026, 11, 1)),
+    ("10月8日收到处理意见，收到都40天了", dt.date(2026, 10, 8)),       # a written date wins
+    ("等了3-5天了还没消息", None), ("信访拖了两个月了", None), ("老板欠了我40天了工资", None),
+])
+def test_a_decision_received_so_many_days_ago_has_a_date(text, start):
+    from knowledge.deadlines import parse_date
+
+    assert parse_date(text, dt.date(2026, 11, 21)) == start
+
+
+
+async def test_how_long_a_named_step_takes_lists_its_limits_without_asking_for_a_date():
+    texts, _, payload = await run(ActionDeadline(), "那复查完了多久给我答复", intent="ask_deadline")
+    joined = "".join(t["text"] for t in texts)
+    assert "请告诉我具体日期" not in joined and "各环节的期限" in joined and "复查" in joined
+    assert payload["routes"][0]["id"] == "xinfang_review"
+    assert "xinfang_gongzuo_tiaoli_2022#35" in {c["id"] for c in payload["citations"]}
+    # the last day is still the calculator's: it asks for the date
+    texts, _, _ = await run(ActionDeadline(), "复查最晚哪天申请", intent="ask_deadline")
+    assert "请告诉我具体日期" in "".join(t["text"] for t in texts)
+
+
+@pytest.mark.parametrize("text,asks", [("信访局会不会把我的名字告诉我告的那个人", True), ("有没有别的办法", True),
+                                       ("不会不会", False), ("不是不是", False), ("没有没有", False), ("不行不行", False)])
+def test_what_reads_as_a_question(text, asks):
+    from actions.fallback import ASKS
+
+    assert bool(ASKS.search(text)) is asks
