@@ -176,15 +176,38 @@ def continued(rt, previous: str | None, text: str, triage: Triage, domain, statu
     return (joined, together) if together.confident else (text, triage)
 
 
+def answered_with(rt, previous: str, text: str, domain, status) -> tuple[str, Triage]:
+    """A vague description after the clarifying questions were asked once this session: answered with
+    the matter before it, the best guess taken as the answer. Never a second round of questions (at
+    most two before a useful answer): 「过了好几年了 还能要赡养费吗」 after the questions about the old
+    parents' support gets the civil card with 第一百九十六条, not the kind-of-matter question again."""
+    joined = previous if core_text(text) in core_text(previous) else f"{previous}，{text}"
+    best = rt.classifier.classify(joined, domain, status)
+    return joined, Triage(best.ranking, best.crisis, True)
+
+
+def asked_this_session(tracker: Tracker) -> bool:
+    """Whether the clarifying form has already asked its questions in this session of the conversation."""
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "session_started":
+            return False
+        if event.get("event") == "active_loop" and event.get("name") == "triage_form":
+            return True
+    return False
+
+
 class ActionTriage(XinfangAction):
     def name(self) -> str:
         return "action_triage"
 
     def respond(self, rt, tracker, text):
         domain, status = tracker.get_slot("problem_domain"), tracker.get_slot("case_status")
+        previous = tracker.get_slot("problem_text")
         triage = rt.classifier.classify(text, domain, status)
         if not triage.confident or says_nothing(text):
-            text, triage = continued(rt, tracker.get_slot("problem_text"), text, triage, domain, status)
+            text, triage = continued(rt, previous, text, triage, domain, status)
+        if not triage.confident and previous and not says_nothing(text) and asked_this_session(tracker):
+            text, triage = answered_with(rt, previous, text, domain, status)
         if violence_told(tracker):
             triage = safe_first(triage)
         if triage.confident and not says_nothing(text):

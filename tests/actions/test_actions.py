@@ -870,3 +870,32 @@ def test_what_reads_as_a_question(text, asks):
     from actions.fallback import ASKS
 
     assert bool(ASKS.search(text)) is asks
+
+
+async def test_the_clarifying_questions_are_asked_once_a_session(rt, monkeypatch):
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from knowledge.triage import Triage
+
+    original = rt.classifier.classify
+    monkeypatch.setattr(rt.classifier, "classify", lambda *a, **k: Triage(original(*a, **k).ranking, None, False))
+    matter = "俺爹俺娘七十多了 三个儿子都不管 不给钱"
+
+    def after(events):
+        return Tracker("tester", {"problem_text": matter},
+                       {"text": "过了好几年了 还能要赡养费吗 会不会过时效", "intent": {"name": "describe_problem",
+                        "confidence": 0.64}, "entities": [], "metadata": {}}, events, False, None, {}, "action_listen")
+
+    asked = [{"event": "session_started"}, {"event": "active_loop", "name": "triage_form"},
+             {"event": "active_loop", "name": None}]
+    d = CollectingDispatcher()
+    events = await ActionTriage().run(d, after(asked), {})
+    payload = [m["custom"]["xinfang"] for m in d.messages if m.get("custom")][-1]
+    assert payload["kind"] == "triage" and not payload["needs_clarification"]
+    assert not [e for e in events if e.get("event") == "active_loop"]
+    assert [e["value"] for e in events if e.get("name") == "problem_text"] == [f"{matter}，过了好几年了 还能要赡养费吗 会不会过时效"]
+    # in a new session (or before any question) a vague description is still asked about
+    d = CollectingDispatcher()
+    events = await ActionTriage().run(d, after([{"event": "session_started"}]), {})
+    assert {"event": "active_loop", "timestamp": None, "name": "triage_form"} in events
