@@ -23,9 +23,9 @@ MARKED = re.compile(r"^(那|还|如果|要是|万一|然后|接下来)|呢$")
 _HOW_LONG = r"多久|多长时间|多少天|几天|几个月"
 ASKS_HOW_LONG = re.compile(_HOW_LONG)
 # a question about the last day of a limit (「最晚哪天」「还来得及吗」「还有几天」), not about how long a step takes
-ASKS_WHEN = re.compile(r"最晚|哪天|几号|截止|来得及|过期|还能不能|还有几天|还剩")
+ASKS_WHEN = re.compile(r"最晚|哪天|几号|截止|来得及|过期|还能不能|还有几天|还有多久|还剩")
 # what a follow-up about the same matter asks: how long, what it costs, where, whom, what to bring or prepare
-FOLLOW_UP_ASKS = re.compile(_HOW_LONG + r"|要钱|收费|花钱|费用|去哪|在哪|找谁|带什么|要带|材料|准备|手续|电话|地址|怎么去|"
+FOLLOW_UP_ASKS = re.compile(_HOW_LONG + r"|要钱|收费|花钱|费用|去哪|在哪|找谁|带什么|要带|材料|准备什么|准备啥|准备哪些|要准备|手续|电话|地址|怎么去|"
                             r"有用吗|管用吗")
 # the deadline reply's request for a date (actions/deadline.py); a date sent next answers it
 DATE_REQUEST = "请告诉我具体日期"

@@ -25,9 +25,10 @@ ACK_TEXTS = {
 HARM = re.compile(r"被.{0,8}(打|骗|偷|抢|砸|伤|欺负|威胁|拘|扣|拆|占)|打(伤|得|了我)|头破血流|受了?伤|"
                   r"欠(我|俺)|不(给|还|发)(我|俺)?钱|拖欠|讹")
 # Unhappy with the bot itself (「你这破机器说的啥玩意 一点用没有」): an apology and the human channels,
-# not the provisions closest to the complaint (it once got 个人信息保护法 and 工伤保险条例)
-ABOUT_THE_BOT = re.compile(r"(你|这|机器|系统|助手).{0,6}(没用|没有用|一点用|废物|垃圾|听不懂|答非所问|胡说|瞎说|乱说|"
-                           r"不靠谱|啥玩意|什么玩意)|破机器|破玩意|破系统")
+# not the provisions closest to the complaint (it once got 个人信息保护法 and 工伤保险条例). The bot must be
+# named as such: 「你们信访局一点用没有」「这调解协议签了一点用没有」 are matters.
+ABOUT_THE_BOT = re.compile(r"(机器人?|小?助手|客服|人工智能).{0,8}(没用|没有用|一点用|废物|垃圾|听不懂|答非所问|胡说|瞎说|"
+                           r"乱说|不靠谱|啥玩意|什么玩意)|破机器|你(说|答|回答|讲)的(都是|是)?(啥玩意|什么玩意|废话|没用)")
 SORRY = "抱歉，刚才没能帮上您。可以换个说法，把遇到的事说具体一些：发生了什么、对方是谁、现在到了哪一步，我再帮您看该找谁、怎么办。"
 WORDS = re.compile(r"[^\W_]")   # a letter, digit or character: emoji and punctuation alone are none
 # not 呢: 「没有呢」 is an answer; 「会不会」「能不能」 ask (「信访局会不会把我的名字告诉我告的那个人」),

@@ -129,14 +129,16 @@ def named_limit(kb: KnowledgeBase, card: RouteCard, text: str) -> TimeLimit | No
 def stated_limits(card: RouteCard, named: TimeLimit | None = None) -> list[TimeLimit]:
     """The card's time limits as they apply to a matter whose words name ``named`` (see ``named_limit``).
 
-    A limit that sets others aside (``instead_of``: claims for 抚养费 are not subject to the civil card's
-    诉讼时效) is stated only when it is named, and then in their place, so a reply never gives a limit
-    that the person's own matter is exempt from.
+    A limit that is an exception to others (``exception_to``: claims for 抚养费 are not subject to the
+    civil card's 诉讼时效) is stated only when it is named, and then right after the limits it is an
+    exception to, so a reply never gives 「三年」 for 抚养费 without saying that 抚养费 is exempt, while
+    any other claim in the same matter (a loan besides) keeps its three years.
     """
-    if named is not None and named.instead_of:
-        return [tl for tl in card.time_limits
-                if tl.label not in named.instead_of and (tl is named or not tl.instead_of)]
-    return [tl for tl in card.time_limits if not tl.instead_of]
+    limits = [tl for tl in card.time_limits if not tl.exception_to]
+    if named is not None and named.exception_to:
+        after = [i for i, tl in enumerate(limits) if tl.label in named.exception_to]
+        limits.insert(after[-1] + 1 if after else 0, named)
+    return limits
 
 
 def limit_line(kb: KnowledgeBase, tl: TimeLimit, with_start: bool = False) -> str:
@@ -147,7 +149,7 @@ def limit_line(kb: KnowledgeBase, tl: TimeLimit, with_start: bool = False) -> st
 
 # what says a route's cost, in its card's articles; and a person asking about cost
 FEE_RULE = re.compile("收费|收取.{0,6}费用|交纳.{0,10}费|诉讼费用|无偿")
-ASKS_FEE = re.compile("钱|费|免费|花销")
+ASKS_FEE = re.compile("要钱|花钱|交钱|掏钱|收钱|收费|免费|费用|多少钱|花多少|交多少|贵不贵|花销")   # not 欠钱, 抚养费
 
 
 def fee_line(kb: KnowledgeBase, card: RouteCard) -> str | None:
@@ -164,8 +166,8 @@ def route_text(kb: KnowledgeBase, card: RouteCard, pack: Pack | None = None, bri
     """A route card as a message: what, who, how, the deadline that matters, channel, basis.
 
     The deadline is the card's first time limit, and the one the person's ``text`` names
-    when that is another (see ``named_limit``), or only the named one when it sets the first
-    aside (``stated_limits``).
+    when that is another (see ``named_limit``): 「抚养费」 adds that such claims are not subject to
+    the 诉讼时效 just stated.
     """
     lines = [f"【{card.name}】{card.summary}"]
     if card.handled_by:
@@ -176,10 +178,9 @@ def route_text(kb: KnowledgeBase, card: RouteCard, pack: Pack | None = None, bri
     if fees:   # 「复议要花钱不」: what it costs, when asked
         lines.append(fees)
     named = named_limit(kb, card, text)
-    limits = stated_limits(card, named)
-    if limits:
-        lines.append("期限：" + limit_line(kb, limits[0], with_start=limits[0] is named))
-        if named is not None and named is not limits[0]:
+    if card.time_limits:
+        lines.append("期限：" + limit_line(kb, card.time_limits[0]))
+        if named is not None:
             lines.append("　　　" + limit_line(kb, named, with_start=True))
     if pack:
         for o in pack.offices_for(card.id):

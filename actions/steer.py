@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from rasa_sdk.events import SlotSet
 
 from .base import XinfangAction, find_pack, region_of
-from .context import names_topic
 from .deadline import XINFANG_ROUTE
+from .escalation import names_escalation, names_matter
 from .render import DISCLAIMER, Reply, lead_paragraphs, legal_hotline
 from .triage import ActionTriage, triage_reply
 
@@ -17,36 +15,15 @@ from .triage import ActionTriage, triage_reply
 STEER_ARTICLES = ["xinfang_gongzuo_tiaoli_2022#20", "xinfang_gongzuo_tiaoli_2022#26",
                   "xinfang_gongzuo_tiaoli_2022#47"]
 QUOTE_CHARS = 150
-# What escalation talk says: where to go over heads, what to block or make public. Every
-# threaten_escalation example in data/nlu names one (tests/actions). A text read as escalation
-# that names none (「他们说是民事纠纷让我自己解决」) is a problem told, and gets no rules on visits.
-ESCALATION = re.compile(
-    "上访|上訪|越级|北京|进京|上京|京城|中央|国务院|天安门|省里|省城|省政府|省委|省长|市长|市委|更上面|往上告|告状|"
-    "告御状|堵|闹|横幅|橫幅|条幅|静坐|坐着|跪|曝光|媒体|记者|抖音|发视频|网上|传单|揭发|讨.{0,2}说法|要个说法|"
-    "讨个公道|豁出去|集体|一起去|都去|全家|一家老小|门口|大门|国家信访局"
-)
-
-
-# where one escalates to, which names no matter of its own (「去政府门口」「去信访局」)
-PLACES = re.compile("政府|信访局|信访办|信访")
 ASK_MATTER = ("您遇到的是什么事？比如欠工资、征地拆迁、对政府部门的决定不服、法院的案子、邻里纠纷……"
               "把事情的经过说一说，我帮您找到管这件事的部门和办法。")
 
 
-def names_escalation(text: str) -> bool:
-    return bool(ESCALATION.search(text))
-
-
-def names_matter(text: str) -> bool:
-    """Whether escalation talk also says what the matter is (「工资拖了半年不给，我要去北京上访」), its
-    escalation words and the places one escalates to left out: 「这回我就去北京」「带人去堵政府大门」 do not."""
-    return names_topic(PLACES.sub("", ESCALATION.sub("", text)))
-
-
-def steer_reply(rt, text: str, region: str | None, matter: str | None = None) -> Reply:
+def steer_reply(rt, text: str, region: str | None, matter: str | None = None, triage=None) -> Reply:
     """The route for ``matter`` first, then the rules on visits. With no matter known, no route is guessed
     from the escalation words themselves (「这回我就去北京」 once got labour arbitration): the person is
-    asked what the matter is, and 信访's own card says how to raise it lawfully."""
+    asked what the matter is, and 信访's own card says how to raise it lawfully. ``triage`` is the
+    ranking already made for the matter, when the caller has one (its slots, violence told)."""
     kb = rt.kb
     if matter is None:
         reply = Reply("steer", needs_clarification=True)
@@ -55,7 +32,7 @@ def steer_reply(rt, text: str, region: str | None, matter: str | None = None) ->
         reply.add_route(kb, card, card.summary, find_pack(rt, region))
         reply.texts.append(DISCLAIMER.format(legal_hotline=legal_hotline(kb, find_pack(rt, region))))
     else:
-        reply = triage_reply(rt, matter, rt.classifier.classify(matter), region)
+        reply = triage_reply(rt, matter, triage or rt.classifier.classify(matter), region)
         reply.kind = "steer"
     intro = "理解您着急的心情。把问题真正解决，最有效的是走对途径。"
     reply.texts.insert(0, intro)

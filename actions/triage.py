@@ -26,6 +26,7 @@ from knowledge.triage import RouteScore, Triage, load_triage_rules
 
 from .base import XinfangAction, find_pack, intent_of, region_of, user_text
 from .context import core_text
+from .escalation import disrupts
 from .render import DISCLAIMER, Reply, basis_for, legal_hotline, route_text
 
 DOMAIN_WORDS = {
@@ -51,7 +52,7 @@ CASE_STAGE_WORDS = {k: STATUS_WORDS[k] for k in ("ongoing", "ended")}
 
 
 # What a message says while it says nothing yet about the matter (「有个事想问问」「我家的事」「不知道咋说」
-# 「其他」): with these and the question's small words left out, at most one character remains.
+# 「其他」): with these and the question's small words left out, nothing remains (「我想问问我家的地」 keeps 地).
 SAYS_NOTHING = re.compile(
     "有[个件点]事|[一这那]件事|事情|事儿|的事|个事|想问问|想问一下|问一下|问问|请问|咨询一下|咨询|我想|想问|"
     "我们家|我家|你好|您好|其他|其它|别的|不知道|咋说|怎么说|说不清|说不好|帮帮我|帮我|一下|那个|这个|就是|"
@@ -61,19 +62,16 @@ SAYS_NOTHING = re.compile(
 def says_nothing(text: str) -> bool:
     """Whether ``text`` names nothing to choose a route by: the classifier's best guess for it is noise
     (「有个事想问问」 once got the legal-aid card at once), so the form asks what the matter is."""
-    return len(SAYS_NOTHING.sub("", core_text(text))) <= 1
+    return not SAYS_NOTHING.sub("", core_text(text))
 
 
 # Violence told in the conversation: 人民调解 (both sides at one table) is never put first, and the
 # police are among the first two routes. 「老公喝了酒又在打我」 got the crisis lines, and the 「我想离婚 还想让他别
 # 再靠近我」 that followed got mediation first.
-VIOLENCE = re.compile(r"家暴|家庭暴力|打我|打了我|把我打|对我动手|动手打|被.{0,4}打|掐我|砸门|拿刀|威胁要?杀")
-# Escalation that disrupts (going to Beijing, blocking roads or gates, banners): said together with the
-# matter it is about, the matter is answered and the rules on visits follow (``actions/steer``)
-DISRUPTIVE = re.compile("北京|进京|上京|京城|天安门|中南海|国务院|越级|[去到]省|堵(门|路|大门|政府|他们)|去堵|"
-                        "拦(车|路|截)|横幅|橫幅|条幅|静坐|下跪|[去来大]闹|闹(事|到)|豁出去")
-
-
+VIOLENCE = re.compile(r"家暴|家庭暴力|打我|打了我|把我打|对我动手|动手打|动手了|被.{0,4}打(了|伤|得|成|骨折)|"
+                      r"揍我|揍了我|踢我|扇我|耳光|掐我|砸门|拿刀|威胁要?杀")
+# what 打 also means (打发, 打电话, 打官司, 打回…): taken out before violence is looked for
+NOT_VIOLENCE = re.compile(r"打(发|回|官司|工|车|印|听|招呼|折|卡|款|算|扰)|打了?我?.{0,5}(电话|手机)")
 def violence_told(tracker: Tracker) -> bool:
     """Whether violence was told in this session of the conversation (every user message since it started)."""
     said = [user_text(tracker), tracker.get_slot("problem_text") or ""]
@@ -82,7 +80,7 @@ def violence_told(tracker: Tracker) -> bool:
             break
         if event.get("event") == "user":
             said.append(event.get("text") or "")
-    return any(VIOLENCE.search(t) for t in said)
+    return any(VIOLENCE.search(NOT_VIOLENCE.sub("", t)) for t in said)
 
 
 def safe_first(triage: Triage) -> Triage:
@@ -211,10 +209,11 @@ class ActionTriage(XinfangAction):
         if violence_told(tracker):
             triage = safe_first(triage)
         if triage.confident and not says_nothing(text):
-            if DISRUPTIVE.search(text):
+            if disrupts(text):
                 from .steer import steer_reply  # steer builds on this module's replies
 
-                return steer_reply(rt, text, region_of(tracker), matter=text), [SlotSet("problem_text", text)]
+                return (steer_reply(rt, text, region_of(tracker), matter=text, triage=triage),
+                        [SlotSet("problem_text", text)])
             return triage_reply(rt, text, triage, region_of(tracker)), [SlotSet("problem_text", text)]
         reply = Reply("clarify", needs_clarification=True)
         reply.texts.append("为了给您指对路，我先问一两个简单的问题。")

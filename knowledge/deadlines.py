@@ -63,9 +63,10 @@ _RELATIVE = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2, "�
 _MONTH_DAY = re.compile(r"(上上个?月|上个?月|这个?月|本月)\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]")
 _MONTHS_BACK = {"上上个月": 2, "上上月": 2, "上个月": 1, "上月": 1, "这个月": 0, "这月": 0, "本月": 0}
 # 「收到都40天了」「处理意见下来二十天了」: a decision received so many days ago (only after a word for
-# receiving it, so 「等了3-5天」 or 「拖了两个月」 give no date)
-_DAYS_AGO = re.compile(r"(收到|拿到|接到|送达|下来|出来)[^，。,.；;\d一二三四五六七八九十]{0,4}"
-                       r"(\d{1,3}|[一二三四五六七八九十]{1,3})\s*[天日]了")
+# receiving it, so 「等了3-5天」 or 「拖了两个月」 give no date; never when it was not received:
+# 「一直没收到答复都40天了」 starts no limit)
+_DAYS_AGO = re.compile(r"(?<![没未])(收到|拿到|接到|送达|下来|出来)[^，。,.；;\d一二两三四五六七八九十没未]{0,4}"
+                       r"(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*[天日]了")
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,7 @@ def with_follow_up_date(kb: KnowledgeBase, previous: str | None, text: str, toda
     if not previous:
         return None
     rest = text
-    for pattern in (_MONTH_DAY, _YMD, _CN_MD, _RELATIVE_WORDS):
+    for pattern in (_DAYS_AGO, _MONTH_DAY, _YMD, _CN_MD, _RELATIVE_WORDS):
         rest = pattern.sub("", rest)
     if len(_DATE_REPLY_WORDS.sub("", rest)) > DATE_REPLY_MAX_EXTRA:
         return None

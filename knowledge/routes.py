@@ -38,10 +38,10 @@ class TimeLimit:
     basis: str
     starts: str = ""
     period: Period | None = None
-    # Labels of the card's limits that this one sets aside, and when a person's words name it, it is
-    # stated instead of them: 「抚养费」 names the rule that such claims are not subject to the 诉讼时效
-    # of the civil card's first limit. Such a limit is stated only when named.
-    instead_of: tuple[str, ...] = ()
+    # Labels of the card's limits that this one is an exception to: it is stated only when a person's
+    # words name it, and then right after them (「抚养费」 names the rule that such claims are not subject
+    # to the civil card's 诉讼时效; the three years still govern any other claim in the same matter).
+    exception_to: tuple[str, ...] = ()
 
 
 QUOTE_GAP = "……"
@@ -128,22 +128,22 @@ def parse_route_card(doc: Located, corpus: Corpus, channels: dict[str, Channel],
             if not isinstance(p, dict) or not isinstance(p.get("amount"), int) or p.get("unit") not in PERIOD_UNITS:
                 raise doc.error(f"period must be {{amount: int, unit: {'|'.join(PERIOD_UNITS)}}}", *path, "period")
             period = Period(p["amount"], p["unit"])
-        instead_of = tl.get("instead_of") or ()
-        if isinstance(instead_of, str):
-            instead_of = (instead_of,)
-        if not isinstance(instead_of, (list, tuple)) or not all(isinstance(x, str) for x in instead_of):
-            raise doc.error("instead_of must be a label or a list of labels", *path, "instead_of")
+        exception_to = tl.get("exception_to") or ()
+        if isinstance(exception_to, str):
+            exception_to = (exception_to,)
+        if not isinstance(exception_to, (list, tuple)) or not all(isinstance(x, str) for x in exception_to):
+            raise doc.error("exception_to must be a label or a list of labels", *path, "exception_to")
         limits.append(TimeLimit(label, quote, tl_basis, _opt_str(tl.get("starts")) or "", period,
-                                tuple(instead_of)))
+                                tuple(exception_to)))
     labels = [tl.label for tl in limits]
     for i, tl in enumerate(limits):
-        for other in tl.instead_of:
+        for other in tl.exception_to:
             if other == tl.label or other not in labels:
-                raise doc.error(f"time limit {tl.label!r}: instead_of names {other!r}, which is not another "
-                                "time limit of this card", "time_limits", i, "instead_of")
-        if i == 0 and tl.instead_of:
-            raise doc.error("the first time limit is the one a plain mention means; it cannot set others aside",
-                            "time_limits", 0, "instead_of")
+                raise doc.error(f"time limit {tl.label!r}: exception_to names {other!r}, which is not another "
+                                "time limit of this card", "time_limits", i, "exception_to")
+        if i == 0 and tl.exception_to:
+            raise doc.error("the first time limit is the one a plain mention means; it cannot be an exception",
+                            "time_limits", 0, "exception_to")
     channel = _opt_str(item.get("national_channel"))
     if channel and channel not in channels:
         raise doc.error(f"national_channel {channel!r} is not in channels.yaml", "national_channel")

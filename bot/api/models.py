@@ -19,12 +19,12 @@ def _not_blank(v: str) -> str:
 UserText = Annotated[str, Field(min_length=1, max_length=MAX_TEXT, description="用户输入"),
                      AfterValidator(_not_blank)]
 # A region: a code (350206) or a place name (湖里区), as the web widget also accepts (00-options.js)
-REGION_PATTERN = r"^[0-9A-Za-z_\-\u4e00-\u9fff]{1,32}$"
+REGION_PATTERN = r"[0-9A-Za-z_\-\u4e00-\u9fff]{1,32}"
 REGION_ERROR = "应为地区代码（如 350206）或地名（如 湖里区）"
 
 
 def _region(v: Any) -> Any:
-    if v is not None and (not isinstance(v, str) or not re.match(REGION_PATTERN, v)):
+    if v is not None and (not isinstance(v, str) or not re.fullmatch(REGION_PATTERN, v)):
         raise ValueError(REGION_ERROR)
     return v
 

@@ -60,7 +60,7 @@ def test_questions_about_visits_and_reports_quote_the_article_that_answers_them(
                           ("俺们十几户一起去信访局反映 能都进去吗 要选代表不", "xinfang_gongzuo_tiaoli_2022#20"),
                           ("越级上访直接去省里行不行", "xinfang_gongzuo_tiaoli_2022#20")):
         data = api.post("/api/ask", json={"text": text}).json()
-        assert data["citations"] and data["citations"][0]["id"] == article, text
+        assert article in [c["id"] for c in data["citations"][:2]], text   # an FAQ may rest on two articles
     data = api.post("/api/ask", json={"text": "多人走访最多能去几个代表"}).json()
     assert "代表人数不得超过5人" in data["messages"][0]
 

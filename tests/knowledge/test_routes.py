@@ -75,7 +75,7 @@ EXCEPTION = GOOD.replace("    basis: mini_xinfang#35\n", """    basis: mini_xinf
   - label: 本级或者上一级
     quote: 信访人采用走访形式……本级或者上一级机关
     basis: mini_xinfang#20
-    instead_of: 请求复查
+    exception_to: 请求复查
 """).replace("basis: [mini_xinfang#35]", "basis: [mini_xinfang#35, mini_xinfang#20]")
 
 
@@ -88,19 +88,20 @@ def test_a_quote_is_verbatim_whole_or_in_ordered_pieces(quote, ok):
     assert quoted_verbatim(quote, text) is ok
 
 
-def test_a_limit_may_set_another_aside_and_quote_verbatim_pieces(tmp_path, mini_kb):
+def test_a_limit_may_be_an_exception_to_another_and_quote_verbatim_pieces(tmp_path, mini_kb):
     card = _card(tmp_path, mini_kb, EXCEPTION)
-    assert card.time_limits[1].instead_of == ("请求复查",) and card.time_limits[0].instead_of == ()
+    assert card.time_limits[1].exception_to == ("请求复查",) and card.time_limits[0].exception_to == ()
 
 
 @pytest.mark.parametrize("old,new,message", [
-    ("instead_of: 请求复查", "instead_of: 请求再审", "not another time limit of this card"),
-    ("instead_of: 请求复查", "instead_of: 本级或者上一级", "not another time limit of this card"),
+    ("exception_to: 请求复查", "exception_to: 请求再审", "not another time limit of this card"),
+    ("exception_to: 请求复查", "exception_to: 本级或者上一级", "not another time limit of this card"),
+    ("    basis: mini_xinfang#35\n", "    basis: mini_xinfang#35\n    exception_to: 本级或者上一级\n", "cannot be an exception"),
     ("quote: 信访人采用走访形式……本级或者上一级机关", "quote: 本级或者上一级机关……信访人采用走访形式",
      "is not in the text"),                                       # pieces out of order
     ("quote: 信访人采用走访形式……本级或者上一级机关", "quote: 信访人采用走访形式…………本级", "is not in the text"),
 ])
-def test_a_limit_that_sets_aside_what_is_not_there_fails_the_build(tmp_path, mini_kb, old, new, message):
+def test_an_exception_to_what_is_not_there_fails_the_build(tmp_path, mini_kb, old, new, message):
     assert old in EXCEPTION
     with pytest.raises(SourceError, match=message):
         _card(tmp_path, mini_kb, EXCEPTION.replace(old, new))
