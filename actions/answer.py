@@ -153,16 +153,17 @@ def answer_question(rt, text: str, region: str | None, kind: str = "answer", ask
         reply.cite(kb, h.id)
     if local:
         reply.texts.append(f"{pack.region_name if pack else ''}本地信息：{excerpt(local[0].text, 160)}")
-    triage = rt.classifier.classify(follow.matter if follow else text)
+    matter = follow.matter if follow else text
+    triage = rt.classifier.classify(matter)
     routes = faq_entry.routes if faq_entry and faq_entry.routes else [follow.route] if follow else triage.routes[:1]
     for i, rid in enumerate(routes[:2]):
         card = kb.routes[rid]
-        reply.add_route(kb, card, "这个问题相关的办理途径", pack, follow.matter if follow else text)
+        reply.add_route(kb, card, "这个问题相关的办理途径", pack, matter)
         if i == 0 and rid not in ("crisis",):
             reply.texts.append(route_text(kb, card, pack, brief=True, text=text))
     for r in triage.ranking[:3]:
         if r.route != "crisis":
-            reply.add_route(kb, kb.routes[r.route], f"与“{r.example}”这类情况相近", pack, follow.matter if follow else text)
+            reply.add_route(kb, kb.routes[r.route], f"与“{r.example}”这类情况相近", pack, matter)
     reply.texts.append(DISCLAIMER.format(legal_hotline=legal_hotline(kb, pack)))
     return reply
 

@@ -116,6 +116,14 @@ def remembered(query: str, text: str) -> list[dict]:
     return [] if query != text else [SlotSet("problem_text", text)]
 
 
+def this_session(tracker: Tracker):
+    """The conversation's events since its session started, newest first."""
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "session_started":
+            return
+        yield event
+
+
 def asked_for_date(tracker: Tracker) -> bool:
     """Whether the bot's last turn, just before this message, asked for the date of a deadline."""
     seen_user = False

@@ -15,15 +15,7 @@ from .context import (
     remembered,
     with_matter,
 )
-from .render import (
-    DISCLAIMER,
-    Reply,
-    excerpt,
-    legal_hotline,
-    limit_line,
-    named_limit,
-    stated_limits,
-)
+from .render import DISCLAIMER, Reply, excerpt, legal_hotline, limit_line, limits_for
 
 METHOD = ("计算方法：从 {start} 的次日起算第1天，按日历连续计算{unit_note}；期限的最后一天如遇法定节假日等特殊情况，"
           "以受理机关的认定为准。")
@@ -113,7 +105,7 @@ def time_limits_reply(rt, matter: str, region: str | None) -> Reply:
     reply = Reply("answer")
     card = kb.routes[ranking[0].route]
     lead = f"就您前面说的“{excerpt(matter, 40)}”，按【{card.name}】办理"
-    limits = stated_limits(card, named_limit(kb, card, matter))
+    limits = limits_for(kb, card, matter)
     if limits:
         lines = [f"· {limit_line(kb, tl, with_start=True)}" for tl in limits[:MAX_LIMIT_LINES]]
         more = "\n（其余期限见办理途径卡片）" if len(limits) > MAX_LIMIT_LINES else ""

@@ -62,7 +62,7 @@ def legal_hotline(kb: KnowledgeBase, pack: Pack | None = None) -> str:
 
 
 def card_payload(kb: KnowledgeBase, card: RouteCard, pack: Pack | None = None, text: str = "") -> dict[str, Any]:
-    """The card as the widget shows it; its deadlines those that apply to the matter ``text`` (``stated_limits``)."""
+    """The card as the widget shows it; its deadlines those that apply to the matter ``text`` (``limits_for``)."""
     channel = kb.channels.get(card.national_channel or "")
     offices = []
     if pack:
@@ -74,7 +74,7 @@ def card_payload(kb: KnowledgeBase, card: RouteCard, pack: Pack | None = None, t
         "how": card.where, "materials": list(card.materials), "fees": card.fees,
         "deadlines": [{"label": tl.label, "text": tl.quote, "starts": tl.starts,
                        "citation": kb.corpus.citation(tl.basis), "basis": tl.basis}
-                      for tl in stated_limits(card, named_limit(kb, card, text))],
+                      for tl in limits_for(kb, card, text)],
         "next": card.next_steps,
         "channel": {"name": channel.name, "value": channel.value, "grade": channel.grade,
                     "display": channel_line(channel, pack)} if channel else None,
@@ -139,6 +139,11 @@ def stated_limits(card: RouteCard, named: TimeLimit | None = None) -> list[TimeL
         after = [i for i, tl in enumerate(limits) if tl.label in named.exception_to]
         limits.insert(after[-1] + 1 if after else 0, named)
     return limits
+
+
+def limits_for(kb: KnowledgeBase, card: RouteCard, text: str = "") -> list[TimeLimit]:
+    """The card's time limits that apply to the matter ``text`` (``stated_limits`` of what it names)."""
+    return stated_limits(card, named_limit(kb, card, text))
 
 
 def limit_line(kb: KnowledgeBase, tl: TimeLimit, with_start: bool = False) -> str:

@@ -6,43 +6,28 @@ from rasa_sdk.events import SlotSet
 
 from .base import XinfangAction, find_pack, region_of
 from .deadline import XINFANG_ROUTE
-from .escalation import names_escalation, names_matter
-from .render import DISCLAIMER, Reply, lead_paragraphs, legal_hotline
+from .escalation import names_escalation, names_matter, with_visit_rules
+from .render import DISCLAIMER, Reply, legal_hotline
 from .triage import ActionTriage, triage_reply
 
-# Articles quoted, in this order: where to visit (本级或者上一级, 涉诉 to the 政法部门, at most 5
-# representatives), what is not allowed, what follows; each as its first paragraphs up to QUOTE_CHARS.
-STEER_ARTICLES = ["xinfang_gongzuo_tiaoli_2022#20", "xinfang_gongzuo_tiaoli_2022#26",
-                  "xinfang_gongzuo_tiaoli_2022#47"]
-QUOTE_CHARS = 150
 ASK_MATTER = ("您遇到的是什么事？比如欠工资、征地拆迁、对政府部门的决定不服、法院的案子、邻里纠纷……"
               "把事情的经过说一说，我帮您找到管这件事的部门和办法。")
 
 
-def steer_reply(rt, text: str, region: str | None, matter: str | None = None, triage=None) -> Reply:
+def steer_reply(rt, matter: str | None, region: str | None) -> Reply:
     """The route for ``matter`` first, then the rules on visits. With no matter known, no route is guessed
     from the escalation words themselves (「这回我就去北京」 once got labour arbitration): the person is
-    asked what the matter is, and 信访's own card says how to raise it lawfully. ``triage`` is the
-    ranking already made for the matter, when the caller has one (its slots, violence told)."""
+    asked what the matter is, and 信访's own card says how to raise it lawfully."""
     kb = rt.kb
-    if matter is None:
-        reply = Reply("steer", needs_clarification=True)
-        reply.texts.append(ASK_MATTER)
-        card = kb.routes[XINFANG_ROUTE]
-        reply.add_route(kb, card, card.summary, find_pack(rt, region))
-        reply.texts.append(DISCLAIMER.format(legal_hotline=legal_hotline(kb, find_pack(rt, region))))
-    else:
-        reply = triage_reply(rt, matter, triage or rt.classifier.classify(matter), region)
-        reply.kind = "steer"
-    intro = "理解您着急的心情。把问题真正解决，最有效的是走对途径。"
-    reply.texts.insert(0, intro)
-    notes = []
-    for aid in STEER_ARTICLES:
-        art = kb.corpus.article(aid)
-        notes.append(f"{kb.corpus.citation(aid)}：“{lead_paragraphs(art.text.split(' ', 1)[-1], QUOTE_CHARS)}”")
-        reply.cite(kb, aid)
-    reply.texts.insert(len(reply.texts) - 1, "另外，关于走访的方式，条例是这样规定的，供您参考：\n" + "\n".join(notes))
-    return reply
+    if matter is not None:
+        return with_visit_rules(kb, triage_reply(rt, matter, rt.classifier.classify(matter), region))
+    pack = find_pack(rt, region)
+    reply = Reply("steer", needs_clarification=True)
+    reply.texts.append(ASK_MATTER)
+    card = kb.routes[XINFANG_ROUTE]
+    reply.add_route(kb, card, card.summary, pack)
+    reply.texts.append(DISCLAIMER.format(legal_hotline=legal_hotline(kb, pack)))
+    return with_visit_rules(kb, reply)
 
 
 class ActionSteer(XinfangAction):
@@ -52,9 +37,9 @@ class ActionSteer(XinfangAction):
     def respond(self, rt, tracker, text):
         if names_escalation(text):
             if names_matter(text):
-                return steer_reply(rt, text, region_of(tracker), matter=text), [SlotSet("problem_text", text)]
+                return steer_reply(rt, text, region_of(tracker)), [SlotSet("problem_text", text)]
             # 「不解决我就去北京」 after a matter is about that matter
-            return steer_reply(rt, text, region_of(tracker), matter=tracker.get_slot("problem_text")), []
+            return steer_reply(rt, tracker.get_slot("problem_text"), region_of(tracker)), []
         if not tracker.active_loop_name:
             # a problem told: triaged as any description is (the clarifying questions when it is vague)
             return ActionTriage().respond(rt, tracker, text)

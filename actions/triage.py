@@ -25,8 +25,8 @@ from knowledge.crisis import detect_crisis
 from knowledge.triage import RouteScore, Triage, load_triage_rules
 
 from .base import XinfangAction, find_pack, intent_of, region_of, user_text
-from .context import core_text
-from .escalation import disrupts
+from .context import core_text, this_session
+from .escalation import disrupts, with_visit_rules
 from .render import DISCLAIMER, Reply, basis_for, legal_hotline, route_text
 
 DOMAIN_WORDS = {
@@ -72,14 +72,12 @@ VIOLENCE = re.compile(r"家暴|家庭暴力|打我|打了我|把我打|对我动
                       r"揍我|揍了我|踢我|扇我|耳光|掐我|砸门|拿刀|威胁要?杀")
 # what 打 also means (打发, 打电话, 打官司, 打回…): taken out before violence is looked for
 NOT_VIOLENCE = re.compile(r"打(发|回|官司|工|车|印|听|招呼|折|卡|款|算|扰)|打了?我?.{0,5}(电话|手机)")
+
+
 def violence_told(tracker: Tracker) -> bool:
     """Whether violence was told in this session of the conversation (every user message since it started)."""
     said = [user_text(tracker), tracker.get_slot("problem_text") or ""]
-    for event in reversed(tracker.events or []):
-        if event.get("event") == "session_started":
-            break
-        if event.get("event") == "user":
-            said.append(event.get("text") or "")
+    said += [e.get("text") or "" for e in this_session(tracker) if e.get("event") == "user"]
     return any(VIOLENCE.search(NOT_VIOLENCE.sub("", t)) for t in said)
 
 
@@ -186,12 +184,7 @@ def answered_with(rt, previous: str, text: str, domain, status) -> tuple[str, Tr
 
 def asked_this_session(tracker: Tracker) -> bool:
     """Whether the clarifying form has already asked its questions in this session of the conversation."""
-    for event in reversed(tracker.events or []):
-        if event.get("event") == "session_started":
-            return False
-        if event.get("event") == "active_loop" and event.get("name") == "triage_form":
-            return True
-    return False
+    return any(e.get("event") == "active_loop" and e.get("name") == "triage_form" for e in this_session(tracker))
 
 
 class ActionTriage(XinfangAction):
@@ -209,12 +202,10 @@ class ActionTriage(XinfangAction):
         if violence_told(tracker):
             triage = safe_first(triage)
         if triage.confident and not says_nothing(text):
-            if disrupts(text):
-                from .steer import steer_reply  # steer builds on this module's replies
-
-                return (steer_reply(rt, text, region_of(tracker), matter=text, triage=triage),
-                        [SlotSet("problem_text", text)])
-            return triage_reply(rt, text, triage, region_of(tracker)), [SlotSet("problem_text", text)]
+            reply = triage_reply(rt, text, triage, region_of(tracker))
+            if disrupts(text):   # the matter first, then the rules on visits
+                reply = with_visit_rules(rt.kb, reply)
+            return reply, [SlotSet("problem_text", text)]
         reply = Reply("clarify", needs_clarification=True)
         reply.texts.append("为了给您指对路，我先问一两个简单的问题。")
         reply.add_ranking(rt.kb, triage.ranking, text=text)
