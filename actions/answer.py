@@ -1,31 +1,29 @@
-"""Procedure and rights questions: the answer, quoted from the article it rests on."""
+"""Procedure and rights questions: the answer, quoted from the article it rests on, with the route.
+
+Every legal message gets both lookups: a question gets the article that answers it and the route
+for the matter it is about; a description that asks something (「…这合法吗」「还能仲裁吗」) gets its
+plan and, folded under it, the article that answers what it asks (``answer_inside``).
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from rasa_sdk.events import SlotSet
-
 from knowledge.coverage import as_asked, content_words, speaks_to
-from knowledge.deadlines import find_limit
 from knowledge.retriever import Filters
 
-from .base import HUMAN_CHANNELS, XinfangAction, find_pack, region_of
-from .context import (
-    ASKS_WHEN,
-    how_long_follow_up,
-    how_long_of_nothing_named,
-    matter_followed,
-    own_words,
-    remembered,
-)
-from .deadline import deadline_reply, time_limits_reply, which_matter_reply
-from .render import DISCLAIMER, Reply, channels_for, excerpt, legal_hotline, route_text
+from .render import DISCLAIMER, Reply, channels_for, excerpt, legal_hotline, plan_text
+from .turn import Matter, Turn
+
+COVERAGE_HITS = 3   # how many article hits (with their FAQs) may answer what was asked
+QUOTE_CHARS = 220
+CLAUSES = re.compile(r"[，,。！!？?；;\s]+")
 
 
-def unknown_reply(rt, text: str, words: list[str], hits, pack) -> Reply:
+def unknown_reply(turn: Turn, matter: str, words: list[str], hits) -> Reply:
     """The texts do not answer it: say so, name the closest provisions, give the human channels."""
-    kb = rt.kb
+    kb = turn.rt.kb
     reply = Reply("unknown")
     asked = "、".join(f"“{w}”" for w in words[:3])
     reply.texts.append(f"您问的{asked}，我收录的法律条文里没有找到直接的规定，我不便自行下结论，以免误导您。")
@@ -34,14 +32,14 @@ def unknown_reply(rt, text: str, words: list[str], hits, pack) -> Reply:
         reply.texts.append("最接近的条文（仅供参考，未必回答了您的问题）：" + "、".join(h.citation for h in closest))
         for h in closest:
             reply.cite(kb, h.id)
-    reply.texts.append("这类具体问题，可以直接问工作人员：\n" + "\n".join(channels_for(kb, HUMAN_CHANNELS, pack)))
-    for r in rt.classifier.classify(text).ranking[:3]:
-        if r.route != "crisis":
-            reply.add_route(kb, kb.routes[r.route], f"与“{r.example}”这类情况相近", pack, text)
+    human = kb.words.human_channels if kb.words else ()
+    reply.texts.append("这类具体问题，可以直接问工作人员：\n" + "\n".join(channels_for(kb, list(human), turn.pack)))
+    triage = turn.classify(matter)
+    if not triage.out_of_scope:
+        for r in triage.ranking[:3]:
+            reply.add_route(kb, kb.routes[r.route], f"与“{r.example}”这类情况相近", turn.pack, matter)
+    reply.texts.append(DISCLAIMER.format(legal_hotline=legal_hotline(kb, turn.pack)))
     return reply
-
-
-COVERAGE_HITS = 3   # how many article hits (with their FAQs) may answer what was asked
 
 
 def material(kb, hit) -> str:
@@ -50,14 +48,11 @@ def material(kb, hit) -> str:
     return hit.text + (faq.answer + "".join(faq.questions) if faq else "")
 
 
-def answering_hit(rt, asked: str, articles):
+def answering_hit(turn: Turn, asked: str, articles):
     """The first of the first article hits that speaks to what was asked (``knowledge/coverage``),
     with no words; ``(None, the words asked)`` when none does; ``(first hit, [])`` when there is
-    nothing particular to check.
-
-    Measured on the 257 retrieval dev questions: the article quoted is right for 199 against 197
-    when the first hit is always quoted; 4 questions are flagged as not answered.
-    """
+    nothing particular to check."""
+    rt = turn.rt
     words = content_words(rt.retriever.index.tokenizer, asked)
     if not words:
         return articles[0], []
@@ -65,13 +60,10 @@ def answering_hit(rt, asked: str, articles):
     return (hit, []) if hit is not None else (None, as_asked(words))
 
 
-def best_faq(rt, hit, asked: str):
+def best_faq(turn: Turn, hit, asked: str):
     """Of the FAQs whose question matched for ``hit`` (best first), the one whose answer and questions
-    hold the most of the question's own words, the better-ranked on a tie.
-
-    「多人走访最多能去几个代表」 matched both of 第二十条's FAQs, where to visit first; the one on
-    representatives holds 「多人」「代表」 as well as 「走访」, and it is what was asked.
-    """
+    hold the most of the question's own words, the better-ranked on a tie."""
+    rt = turn.rt
     faqs = [rt.kb.faq[f] for f in hit.faq_ids if f in rt.kb.faq]
     words = content_words(rt.retriever.index.tokenizer, asked) if len(faqs) > 1 else []
     if not words:
@@ -84,44 +76,62 @@ def best_faq(rt, hit, asked: str):
     return max(faqs, key=held)   # max keeps the first of equals: the better-ranked FAQ
 
 
+def what_it_says(turn: Turn, hit, asked: str) -> tuple[str, list[str], list[str] | None]:
+    """The answer a hit gives: its FAQ's answer with the basis, or the article quoted; the articles it
+    cites; the routes its FAQ names (None without a FAQ)."""
+    kb = turn.rt.kb
+    faq = best_faq(turn, hit, asked)
+    if faq:
+        return (faq.answer + "\n依据：" + "、".join(kb.corpus.citation(a) for a in faq.basis), list(faq.basis),
+                list(faq.routes) or None)
+    return f"{hit.citation}规定：“{excerpt(hit.text, QUOTE_CHARS)}”", [hit.id], None
+
+
+def question_part(turn: Turn, text: str) -> str:
+    """The clauses of ``text`` that ask (「这合法吗」 in 「村里强拆我家房子，这合法吗」), else the text."""
+    words = turn.rt.kb.words
+    clauses = [c for c in CLAUSES.split(text) if c]
+    asking = [c for c in clauses if words is not None and words.has("asks", c)]
+    return "，".join(asking) or text
+
+
+def answer_inside(turn: Turn, text: str) -> tuple[str, str, list[str]] | None:
+    """For a description that asks something: what the article answering it says (title, text, cited),
+    when one of the articles found speaks to the question's own words; else None."""
+    if not turn.asks:
+        return None
+    asked = question_part(turn, text)
+    hits = turn.rt.retriever.search(text, k=5, filters=Filters(region=turn.pack.region_code if turn.pack else None))
+    articles = [h for h in hits if h.article is not None]
+    if not articles:
+        return None
+    top, words = answering_hit(turn, asked, articles)
+    if top is None or (not words and not content_words(turn.rt.retriever.index.tokenizer, asked)):
+        return None
+    body, cited, _ = what_it_says(turn, top, asked)
+    return f"关于您问的“{excerpt(asked, 24)}”", body, cited
+
+
 @dataclass(frozen=True)
 class FollowUp:
-    """A follow-up (``actions/context.is_follow_up``) to the matter before it: what it asks, in the
-    person's own words, and the route recommended for that matter."""
+    """A follow-up to the matter before it: what it asks, in the person's own words, and the route
+    recommended for that matter."""
 
     question: str
     route: str
     matter: str
 
 
-def follow_up(rt, tracker, text: str, strict: bool = False) -> FollowUp | None:
-    """The follow-up ``text`` is, or None when it is a question of its own.
-
-    It is looked up as its own words among the provisions of the matter's route: 「那要交钱吗」 after
-    unpaid wages finds 劳动争议调解仲裁法第五十三条 (仲裁不收费), 「那要钱吗」 after land taken back
-    农村土地承包经营纠纷调解仲裁法第五十二条. Looked up with the whole matter, the matter's words
-    outweighed the question (劳动保障监察条例第九条, complaints); with the route's name beside the
-    question, a long name did (土地管理法第十四条 for the fee).
-    """
-    matter = matter_followed(tracker, text, strict)
-    if matter is None:
-        return None
-    route = next((r.route for r in rt.classifier.classify(matter).ranking if r.route != "crisis"), None)
-    return FollowUp(own_words(text), route, matter) if route else None
-
-
-def answer_question(rt, text: str, region: str | None, kind: str = "answer", asked: str | None = None,
-                    follow: FollowUp | None = None, strict: bool = False) -> Reply:
-    """FAQ answer or article quote, the citations, and the best route for the question.
+def answer_question(turn: Turn, text: str, asked: str | None = None, follow: FollowUp | None = None,
+                    strict: bool = False) -> Reply:
+    """FAQ answer or article quote, the citations, and the route for the matter.
 
     The article quoted is the first hit that speaks to what was asked; when none does, the reply
     says the texts do not answer it (``unknown_reply``). ``asked`` is the person's own words when
-    ``text`` is a follow-up read with the matter before it: what was asked is judged on those (the
-    matter's words always match). A local answer (a pack's office, its hours) is not judged by the
-    articles, unless ``strict``.
+    ``text`` is a follow-up read with the matter before it. A local answer (a pack's office, its
+    hours) is not judged by the articles, unless ``strict``.
     """
-    kb = rt.kb
-    pack = find_pack(rt, region)
+    rt, kb, pack = turn.rt, turn.rt.kb, turn.pack
     region_code = pack.region_code if pack else None
     hits = rt.retriever.search(text, k=5, filters=Filters(region=region_code, route=follow.route if follow else None))
     if follow and (region_code or not any(h.article is not None for h in hits)):
@@ -131,58 +141,69 @@ def answer_question(rt, text: str, region: str | None, kind: str = "answer", ask
         if not any(h.article is not None for h in hits):
             hits = [h for h in unfiltered if h.article is not None]
         hits += [h for h in unfiltered if h.id.startswith("local/")]
-    reply = Reply(kind)
+    reply = Reply("answer")
     articles = [h for h in hits if h.article is not None]
     local = [h for h in hits if h.id.startswith("local/")]
     top = articles[0] if articles else None
+    matter = follow.matter if follow else text
     if top is not None and (strict or not local):
-        top, words = answering_hit(rt, asked or text, articles)
+        top, words = answering_hit(turn, asked or text, articles)
         if top is None:
-            reply = unknown_reply(rt, follow.matter if follow else text, words, hits, pack)
-            reply.texts.append(DISCLAIMER.format(legal_hotline=legal_hotline(kb, pack)))
-            return reply
-    faq_entry = best_faq(rt, top, asked or text) if top else None
-    if faq_entry:
-        reply.texts.append(faq_entry.answer + "\n依据：" + "、".join(kb.corpus.citation(a) for a in faq_entry.basis))
-        for aid in faq_entry.basis:
+            return unknown_reply(turn, matter, words, hits)
+    faq_routes = None
+    if top is not None:
+        said, cited, faq_routes = what_it_says(turn, top, asked or text)
+        reply.texts.append(said)
+        for aid in cited:
             reply.cite(kb, aid)
-    elif top:
-        reply.texts.append(f"{top.citation}规定：“{excerpt(top.text, 220)}”")
-        reply.cite(kb, top.id)
     for h in articles[:3]:
         reply.cite(kb, h.id)
     if local:
         reply.texts.append(f"{pack.region_name if pack else ''}本地信息：{excerpt(local[0].text, 160)}")
-    matter = follow.matter if follow else text
-    triage = rt.classifier.classify(matter)
-    routes = faq_entry.routes if faq_entry and faq_entry.routes else [follow.route] if follow else triage.routes[:1]
+    triage = turn.classify(matter)
+    routes = faq_routes or ([follow.route] if follow else ([] if triage.out_of_scope else triage.routes[:1]))
     for i, rid in enumerate(routes[:2]):
         card = kb.routes[rid]
         reply.add_route(kb, card, "这个问题相关的办理途径", pack, matter)
-        if i == 0 and rid not in ("crisis",):
-            reply.texts.append(route_text(kb, card, pack, brief=True, text=text))
-    for r in triage.ranking[:3]:
-        if r.route != "crisis":
+        if i == 0 and rid != "crisis" and not follow:
+            reply.texts.append(plan_text(kb, card, text, lead="办理途径"))
+    if not triage.out_of_scope:
+        for r in triage.ranking[:3]:
             reply.add_route(kb, kb.routes[r.route], f"与“{r.example}”这类情况相近", pack, matter)
+    if follow:   # the card was shown with the matter: not again
+        reply.cards = []
     reply.texts.append(DISCLAIMER.format(legal_hotline=legal_hotline(kb, pack)))
     return reply
 
 
-class ActionAnswer(XinfangAction):
-    def name(self) -> str:
-        return "action_answer"
+def follow_up_of(turn: Turn) -> FollowUp | None:
+    """The follow-up the turn is to the matter before it, or None."""
+    matter = turn.matter.text
+    if not turn.follows_up or not matter:
+        return None
+    route = turn.matter.route or next((r for r in turn.classify(matter).routes if r != "crisis"), None)
+    words = turn.rt.kb.words
+    return FollowUp(words.own_words(turn.text) if words else turn.text, route, matter) if route else None
 
-    def respond(self, rt, tracker, text):
-        if ASKS_WHEN.search(text) and find_limit(rt.kb, text) is not None:
-            # 「复查最晚哪天申请」 read as a procedure question is still a deadline question: the
-            # rule with its article, and the date asked for (or computed when it is given)
-            return deadline_reply(rt, text, region=region_of(tracker)), [SlotSet("problem_text", text)]
-        matter = how_long_follow_up(rt.kb, tracker, text)
-        if matter:
-            return time_limits_reply(rt, matter, region_of(tracker)), []
-        if how_long_of_nothing_named(tracker, text):
-            return which_matter_reply(rt, region_of(tracker)), []
-        follow = follow_up(rt, tracker, text)
-        if follow:   # the matter stays the one to come back to
-            return answer_question(rt, follow.question, region_of(tracker), follow=follow), []
-        return answer_question(rt, text, region_of(tracker), asked=own_words(text)), remembered(text, text)
+
+def follow_up(turn: Turn) -> tuple[Reply, Matter]:
+    """「那要带什么材料」 after a matter: looked up as its own words among the provisions of the matter's
+    route; the matter stays the one to come back to."""
+    follow = follow_up_of(turn)
+    if follow is None:   # the matter's route is unknown: a question of its own
+        return question(turn)
+    return answer_question(turn, follow.question, follow=follow), turn.remembered()
+
+
+def question(turn: Turn) -> tuple[Reply, Matter]:
+    """A question of its own: the article that answers it and the route for what it is about."""
+    words = turn.rt.kb.words
+    asked = words.own_words(turn.text) if words else turn.text
+    strict = turn.action == "action_fallback"
+    reply = answer_question(turn, turn.text, asked=asked, strict=strict)
+    if strict and reply.kind != "answer":
+        from .fallback import unsure
+
+        return unsure(turn)
+    route = reply.routes[0]["id"] if reply.routes else None
+    return reply, turn.remembered(turn.text, route)

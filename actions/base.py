@@ -1,4 +1,9 @@
-"""What every action of ours does first: crisis check, region, and a reply that never crashes."""
+"""What every action of ours is: read the turn once, let the policy answer it, never crash.
+
+The actions (``actions/dialogue.py``) are thin: Rasa's rules choose which one runs (that is the
+NLU's reading of the message), and each hands the turn to ``policy.respond``, which decides the
+reply from everything the turn tells (``actions/turn.Turn``), the action's name among it.
+"""
 
 from __future__ import annotations
 
@@ -7,65 +12,21 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from knowledge.crisis import CRISIS_FOLLOW_UP, CRISIS_WHY, crisis_message, detect_crisis
-from knowledge.deadlines import with_follow_up_date
 from knowledge.errors import QueryError
-from knowledge.packs import Pack
 
-from .context import asked_for_date
+from . import policy
 from .render import Reply
-from .runtime import Runtime, runtime
+from .runtime import runtime
+from .turn import Turn
 
 logger = logging.getLogger(__name__)
 
-HUMAN_CHANNELS = ["hotline_12345", "hotline_12348"]
-# actions that read a bare date as the answer to an earlier deadline question
-DATE_REPLY_ACTIONS = frozenset({"action_answer", "action_triage", "action_deadline", "action_fallback",
-                                "action_local_info"})
-
-
-def user_text(tracker: Tracker) -> str:
-    return (tracker.latest_message or {}).get("text") or ""
-
-
-def intent_of(tracker: Tracker) -> dict[str, Any]:
-    return (tracker.latest_message or {}).get("intent") or {}
-
-
-def find_pack(rt: Runtime, region: str | None) -> Pack | None:
-    """A pack by region code or by (part of) its name: 湖里区, 湖里, 350206, 枣庄市."""
-    if not region:
-        return None
-    region = region.strip()
-    packs = rt.kb.packs
-    if region in packs:
-        return packs[region]
-    short = region.rstrip("市区县省")
-    for pack in packs.values():
-        if region in pack.region_name or (len(short) >= 2 and short in pack.region_name):
-            return pack
-    return None
-
-
-def region_of(tracker: Tracker) -> str | None:
-    metadata = (tracker.latest_message or {}).get("metadata") or {}
-    return metadata.get("region") or tracker.get_slot("region")
-
-
-def crisis_reply(rt: Runtime, kind: str) -> Reply:
-    reply = Reply("crisis")
-    reply.texts.append(crisis_message(rt.kb.channels))
-    reply.texts.append(CRISIS_FOLLOW_UP)
-    reply.add_route(rt.kb, rt.kb.routes["crisis"], CRISIS_WHY)
-    reply.extra["crisis"] = kind
-    return reply
-
 
 class XinfangAction(Action, metaclass=abc.ABCMeta):
-    """Base: crisis words get the crisis response first, whatever the action; errors never reach users.
+    """Base: the policy answers; errors never reach users.
 
     Abstract, so rasa-sdk (which registers every concrete Action subclass) skips it.
     """
@@ -74,27 +35,11 @@ class XinfangAction(Action, metaclass=abc.ABCMeta):
     def name(self) -> str:
         raise NotImplementedError("name")
 
-    @abc.abstractmethod
-    def respond(self, rt: Runtime, tracker: Tracker, text: str) -> tuple[Reply, list[dict[str, Any]]]:
-        raise NotImplementedError("respond")
-
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        text = user_text(tracker)
-        intent = intent_of(tracker)
+        intent = (tracker.latest_message or {}).get("intent") or {}
         try:
-            rt = runtime()
-            kind = detect_crisis(text) if text else None
-            if kind and self.name() != "action_crisis":
-                crisis_reply(rt, kind).send(dispatcher, intent)
-            question = (with_follow_up_date(rt.kb, tracker.get_slot("problem_text"), text)
-                        if not kind and asked_for_date(tracker) else None)
-            if question and self.name() in DATE_REPLY_ACTIONS:
-                # the date the deadline reply asked for, whatever the reply itself was read as
-                from .deadline import deadline_reply
-
-                reply, events = deadline_reply(rt, question, region=region_of(tracker)), [SlotSet("problem_text", question)]
-            else:
-                reply, events = self.respond(rt, tracker, text)
+            turn = Turn.read(runtime(), tracker, self.name())
+            reply, events = policy.respond(turn)
         except QueryError as exc:
             reply, events = Reply("invalid", texts=[str(exc)]), []
         except Exception:  # never a traceback to a citizen

@@ -2,31 +2,54 @@
 
 from __future__ import annotations
 
-from rasa_sdk.events import SlotSet
+from knowledge.crisis import CRISIS_FOLLOW_UP, CRISIS_WHY, crisis_message
 
-from knowledge.crisis import detect_crisis
+from .render import Reply
+from .turn import Matter, Turn
 
-from .base import XinfangAction, crisis_reply, region_of
-from .triage import triage_reply
+CRISIS = "crisis"
 
 
-class ActionCrisis(XinfangAction):
-    def name(self) -> str:
-        return "action_crisis"
+def help_lines(turn: Turn) -> str:
+    kb = turn.rt.kb
+    ids = kb.words.crisis_channels if kb.words else ()
+    return crisis_message(kb.channels, ids)
 
-    def respond(self, rt, tracker, text):
-        kind = detect_crisis(text)
-        if kind or not text.strip():
-            return crisis_reply(rt, kind or "intent"), [SlotSet("requested_slot", None)]
-        # The dialogue model heard danger but no crisis words are present. The model is wrong
-        # often enough here (a dog barking all day, a fight at a restaurant) that the help lines
-        # come first but short, followed by the full answer to the problem; the routes are ranked
-        # by the evidence (an injury at work is still 工伤) and the crisis route comes last.
-        help_first = crisis_reply(rt, "intent")
-        triage = rt.classifier.classify(text)
-        reply = triage_reply(rt, text, triage, region_of(tracker))
-        reply.kind = "crisis"
-        reply.texts.insert(0, help_first.texts[0])
-        reply.extra["crisis"] = "intent"
-        reply.add_route(rt.kb, rt.kb.routes["crisis"], "如有人身危险，先求助")
-        return reply, [SlotSet("requested_slot", None), SlotSet("problem_text", text)]
+
+def crisis_reply(turn: Turn) -> tuple[Reply, Matter]:
+    """The help lines first; then, when the message also tells a matter (「我不想活了，公司欠我工资三个月」),
+    that matter's plan, so the person is not left without one once safe.
+
+    The route first depends on the danger: a person harmed by someone else goes to the police (110
+    is theirs), self-harm and threats to others to the crisis lines' route. When the dialogue model
+    heard danger but no crisis words are present (a dog barking all day, a fight at a restaurant),
+    the same holds: help lines first, short, and the matter's own routes.
+    """
+    from .triage import triage_reply  # the crisis reply wraps the triage's, which never needs this
+
+    kb = turn.rt.kb
+    kind = turn.crisis or "intent"
+    first = (kb.words.crisis_routes.get(kind) if kb.words else None) or CRISIS
+    words = kb.words
+    describes = words is not None and not words.says_nothing(turn.text) and not turn.triage.out_of_scope \
+        and (turn.crisis is None or turn.action != "action_crisis")
+    if describes:
+        reply = triage_reply(turn, turn.text, turn.triage)
+        reply.kind = CRISIS
+        reply.texts.insert(0, help_lines(turn))
+        routes, cards = reply.routes, reply.cards
+        reply.routes, reply.cards = [], []
+        reply.add_route(kb, kb.routes[first], CRISIS_WHY)
+        reply.routes += [r for r in routes if r["id"] != first]
+        reply.cards += [c for c in cards if c["id"] != first]
+        matter = turn.remembered(turn.text, next((r["id"] for r in routes if r["id"] != CRISIS), None))
+    else:
+        reply = Reply(CRISIS)
+        reply.texts.append(help_lines(turn))
+        reply.texts.append(CRISIS_FOLLOW_UP)
+        reply.add_route(kb, kb.routes[first], CRISIS_WHY)
+        if first != CRISIS:
+            reply.add_route(kb, kb.routes[CRISIS], CRISIS_WHY)
+        matter = turn.remembered()
+    reply.extra["crisis"] = kind
+    return reply, matter

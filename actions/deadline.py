@@ -1,21 +1,19 @@
-"""Deadline help: “我10月8日收到处理意见，复查最晚哪天申请” → the date, the rule and the article."""
+"""Deadline help: “我10月8日收到处理意见，复查最晚哪天申请” → the date, the rule and the article.
+
+The limit is the person's own (工伤: the worker's year, not the employer's 30 days), chosen by
+``sources/deadline_kinds.yaml``. A date told in an earlier turn counts when the question gives none
+(the reply says which date it used). A limit that can be interrupted (仲裁时效、诉讼时效) is never
+declared passed without saying what interrupts it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from knowledge.deadlines import APPEAL_NOT_ADMIN, answer_deadline
+from knowledge.deadlines import APPEAL_NOT_ADMIN, answer_deadline, find_limit, with_follow_up_date
 
-from .base import XinfangAction, find_pack, region_of
-from .context import (
-    DATE_REQUEST,
-    how_long_a_step_takes,
-    how_long_follow_up,
-    how_long_of_nothing_named,
-    remembered,
-    with_matter,
-)
 from .render import DISCLAIMER, Reply, excerpt, legal_hotline, limit_line, limits_for
+from .turn import DATE_REQUEST, Matter, Turn
 
 METHOD = ("计算方法：从 {start} 的次日起算第1天，按日历连续计算{unit_note}；期限的最后一天如遇法定节假日等特殊情况，"
           "以受理机关的认定为准。")
@@ -35,13 +33,19 @@ def days_left(last: dt.date, today: dt.date) -> int:
     return (last - today).days
 
 
-def time_left(last: dt.date, today: dt.date, hotline: str) -> str | None:
+def time_left(last: dt.date, today: dt.date, hotline: str, interrupted_by: tuple[str, str] | None = None,
+              citation: str = "") -> str | None:
     """How the last day stands against today: passed, today, or only a few days away.
 
-    A passed limit is said plainly; whether a late request can still be made is not a rule the
-    texts state, so the reply sends the person to ask rather than guessing.
+    A passed limit is said plainly, unless the limit can be interrupted (then what interrupts it is
+    quoted: a claim made to the other side restarts it, so it may well not have passed). Whether a
+    late request can still be made is not a rule the texts state: the reply sends the person to ask.
     """
     days = days_left(last, today)
+    if days < 0 and interrupted_by is not None:
+        return (f"从这个日期算，{_fmt(last)} 就满了；但这个时效可以中断：“{interrupted_by[0]}”（{citation}）。"
+                f"如果这期间您向对方要过、向有关部门求助过，或者对方答应过给，时效可能还没过。请尽快拨打 {hotline} "
+                "或向受理机关问清楚，不要自己放弃。")
     if days < 0:
         return (f"按这样计算，这个期限已经在 {_fmt(last)} 届满了（今天是 {_fmt(today)}）。"
                 f"过了期限还能不能提出、有没有别的办法，建议尽快拨打 {hotline} 或向受理机关问清楚。")
@@ -52,58 +56,98 @@ def time_left(last: dt.date, today: dt.date, hotline: str) -> str | None:
     return None
 
 
-def deadline_reply(rt, text: str, today=None, region: str | None = None) -> Reply:
-    kb = rt.kb
-    today = today or dt.date.today()
-    found = answer_deadline(kb, text, today)
+def question_of(turn: Turn) -> str | None:
+    """The text whose limit is asked: this one when it names a limit, else the matter with it
+    (「最晚哪天」 after 「处理意见10月8日收到，想申请复查」); None when neither names one."""
+    kb = turn.rt.kb
+    if find_limit(kb, turn.text) is not None:
+        return turn.text
+    if turn.matter.text and turn.rt.kb.words and not turn.rt.kb.words.names_topic(turn.text):
+        joined = f"{turn.matter.text}，{turn.text}"
+        if find_limit(kb, joined) is not None:
+            return joined
+    return None
+
+
+def deadline_reply(turn: Turn, text: str, known_start: dt.date | None = None) -> Reply:
+    kb = turn.rt.kb
+    today = turn.today
+    found = answer_deadline(kb, text, today, known_start)
     reply = Reply("deadline")
     if found is None:
-        # No time limit named: most likely a problem description; triage it and offer the calculator.
-        from .triage import triage_reply
-
-        reply = triage_reply(rt, text, rt.classifier.classify(text), region)
-        reply.kind = "deadline"
-        reply.texts.insert(len(reply.texts) - 1, "如需计算期限，请告诉我是哪个环节和日期，例如：“我10月8日收到信访处理意见，复查最晚哪天申请？”")
+        reply.texts.append("请告诉我是哪个环节和日期，例如：“我10月8日收到信访处理意见，复查最晚哪天申请？”")
         return reply
     if found.limit is None:
         # a time limit the indexed texts do not contain (a civil appeal): never a computed date
-        reply.needs_clarification = False
         reply.texts.append(f"{found.topic}的期限，我这里收录的法律条文里没有相应规定，不能替您计算日期，以免算错耽误您。"
                            f"请马上查看判决书、裁定书等文书上的告知内容，或拨打 {legal_hotline(kb)} 问清楚。"
                            + ("如果是告政府的行政案件，可以告诉我，我按《行政诉讼法》的规定帮您算。"
-                              if found.topic == APPEAL_NOT_ADMIN else ""))
+                              if found.kind == APPEAL_NOT_ADMIN else ""))
         reply.add_route(kb, kb.routes["legal_aid"], "期限问题可以先问公共法律服务热线", None)
         return reply
     card, limit = found.route, found.limit
+    assert card is not None
     reply.cite(kb, limit.basis)
     reply.add_route(kb, card, f"{limit.label}的期限", None)
     rule = f"{kb.corpus.citation(limit.basis)}：“{limit.quote}”。"
+    others = [tl for tl in card.time_limits if tl.basis == limit.basis and tl is not limit and tl.period
+              and tl.label != limit.label and "用人单位" in tl.label]
     if found.start is None:
         reply.needs_clarification = True
         reply.texts.append(f"{limit.label}：{rule}\n{DATE_REQUEST}（例如“10月8日收到”），我帮您算出最后一天。")
         return reply
-    reply.texts.append(f"{limit.label}：{rule}\n按您说的 {_fmt(found.start)} 计算，最晚应在 {_fmt(found.last_day)}"
+    said = "按您前面说的" if found.told_before else "按您说的"
+    assert found.last_day is not None and limit.period is not None
+    reply.texts.append(f"{limit.label}：{rule}\n{said} {_fmt(found.start)} 计算，最晚应在 {_fmt(found.last_day)}"
                        f"（含当天）之前提出。")
-    left = time_left(found.last_day, today, legal_hotline(kb))
+    if others:   # whose limit it is: the person's, beside the other party's
+        reply.texts.append("另外：" + "；".join(limit_line(kb, tl) for tl in others) + "。上面算的是您自己申请的期限。")
+    if limit.interrupted_by:
+        reply.cite(kb, limit.interrupted_by[1])
+    left = time_left(found.last_day, today, legal_hotline(kb), limit.interrupted_by,
+                     kb.corpus.citation(limit.interrupted_by[1]) if limit.interrupted_by else "")
     if left:
         reply.texts.append(left)
     method = METHOD.format(start=_fmt(found.start), unit_note=UNIT_NOTE[limit.period.unit])
-    reply.texts.append(method + (EARLY if days_left(found.last_day, today) >= 0 else ""))
-    reply.extra["deadline"] = {"start": found.start.isoformat(), "last_day": found.last_day.isoformat(),
+    reply.detail("怎么算的", method + (EARLY if days_left(found.last_day, today) >= 0 else ""))
+    reply.extra["deadline"] = {"kind": found.kind, "start": found.start.isoformat(),
+                               "last_day": found.last_day.isoformat(),
                                "period": {"amount": limit.period.amount, "unit": limit.period.unit},
-                               "basis": limit.basis, "days_left": days_left(found.last_day, today)}
+                               "basis": limit.basis, "days_left": days_left(found.last_day, today),
+                               "interruptible": limit.interrupted_by is not None,
+                               "date_told_before": found.told_before}
     return reply
 
 
-def time_limits_reply(rt, matter: str, region: str | None) -> Reply:
-    """「那要多久」 after a matter: the time limits of the route for that matter, each with its article."""
-    kb = rt.kb
-    pack = find_pack(rt, region)
-    everything = rt.classifier.classify(matter).ranking
-    # crisis words in the matter got the help lines when they were said; the limits are the problem's
-    ranking = [r for r in everything if r.route != "crisis"] or everything
+def deadline(turn: Turn) -> tuple[Reply, Matter]:
+    """「最晚哪天」: the limit the question (or the matter with it) names, from the date told now or before.
+    The question is kept as the matter, so that a date sent next completes it."""
+    text = question_of(turn) or turn.text
+    known = turn.matter.day if turn.date is None else None
+    reply = deadline_reply(turn, text, known)
+    route = reply.routes[0]["id"] if reply.routes else None
+    return reply, turn.remembered(text, route)
+
+
+def date_reply_question(turn: Turn) -> str | None:
+    return with_follow_up_date(turn.rt.kb, turn.matter.text, turn.text, turn.today)
+
+
+def date_reply(turn: Turn) -> tuple[Reply, Matter]:
+    """The date the bot asked for (「10.8号收到的」): completes the question asked before."""
+    question = date_reply_question(turn) or turn.text
+    reply = deadline_reply(turn, question)
+    return reply, turn.remembered(question, reply.routes[0]["id"] if reply.routes else None)
+
+
+def time_limits_reply(turn: Turn, matter: str) -> Reply:
+    """The time limits of the route for ``matter``, each with its article."""
+    kb = turn.rt.kb
+    pack = turn.pack
+    ranking = [r for r in turn.classify(matter).ranking if r.route != "crisis"] or turn.classify(matter).ranking
+    route = turn.matter.route if matter == turn.matter.text and turn.matter.route else ranking[0].route
     reply = Reply("answer")
-    card = kb.routes[ranking[0].route]
+    card = kb.routes[route]
     lead = f"就您前面说的“{excerpt(matter, 40)}”，按【{card.name}】办理"
     limits = limits_for(kb, card, matter)
     if limits:
@@ -115,17 +159,35 @@ def time_limits_reply(rt, matter: str, region: str | None) -> Reply:
     else:
         reply.texts.append(f"{lead}。这条途径的办理期限，我收录的条文里没有规定，具体可以向办理机关或 "
                            f"{legal_hotline(kb, pack)} 问清楚。")
-    reply.add_ranking(kb, ranking, pack, matter)
+    reply.add_route(kb, card, card.summary, pack, matter)
+    for r in ranking:
+        reply.add_route(kb, kb.routes[r.route], kb.routes[r.route].summary, pack, matter)
+    reply.cards = []   # the card was shown with the matter
     reply.texts.append(DISCLAIMER.format(legal_hotline=legal_hotline(kb, pack)))
     return reply
 
 
-def which_matter_reply(rt, region: str | None) -> Reply:
+def step_limits(turn: Turn) -> tuple[Reply, Matter]:
+    """「复查完了多久给我答复」: the limits of the step's route (no date to count from)."""
+    reply = time_limits_reply(turn, turn.text)
+    return reply, turn.remembered(turn.text, reply.routes[0]["id"] if reply.routes else None)
+
+
+def matter_limits(turn: Turn) -> tuple[Reply, Matter]:
+    """「那要多久」 after a matter: its route's limits; 「还有几天」 after a dated one: what is left of it."""
+    matter = turn.matter.text or turn.text
+    dated = answer_deadline(turn.rt.kb, matter, turn.today)
+    if dated is not None and dated.start is not None:
+        return deadline_reply(turn, matter), turn.remembered()
+    return time_limits_reply(turn, matter), turn.remembered()
+
+
+def which_matter(turn: Turn) -> tuple[Reply, Matter]:
     """A how-long question that names no matter: the limits of 信访 itself (what this service is
     about, so the likeliest reading), each with its article, and a request to say what the matter
     is, since every other route has limits of its own."""
-    kb = rt.kb
-    pack = find_pack(rt, region)
+    kb = turn.rt.kb
+    pack = turn.pack
     card = kb.routes[XINFANG_ROUTE]
     reply = Reply("clarify", needs_clarification=True)
     lines = [f"· {limit_line(kb, tl, with_start=True)}" for tl in card.time_limits[:MAX_LIMIT_LINES]]
@@ -136,21 +198,4 @@ def which_matter_reply(rt, region: str | None) -> Reply:
                        "我按那条途径告诉您各环节的期限。")
     reply.add_route(kb, card, card.summary, pack)
     reply.texts.append(DISCLAIMER.format(legal_hotline=legal_hotline(kb, pack)))
-    return reply
-
-
-class ActionDeadline(XinfangAction):
-    def name(self) -> str:
-        return "action_deadline"
-
-    def respond(self, rt, tracker, text):
-        matter = how_long_follow_up(rt.kb, tracker, text)
-        if matter:
-            return time_limits_reply(rt, matter, region_of(tracker)), []
-        if how_long_of_nothing_named(tracker, text):
-            return which_matter_reply(rt, region_of(tracker)), []
-        if how_long_a_step_takes(text):
-            return time_limits_reply(rt, text, region_of(tracker)), remembered(text, text)
-        # kept so that a date sent next (「10.8号收到的」) completes this question
-        query = with_matter(tracker, text)
-        return deadline_reply(rt, query, region=region_of(tracker)), remembered(query, text)
+    return reply, turn.remembered()

@@ -1,64 +1,69 @@
-"""What escalation talk says (越级上访、堵门、去北京), and the rules on visits an answer to it quotes;
-read by the steer action and the triage.
+"""Escalation talk (越级上访、堵门、去北京): the lawful route first, then what the rules on visits say —
+no threats.
 
-``ESCALATION`` is any talk of going over heads, blocking or making public: the NLU's
-threaten_escalation examples all name one of its words (tests/actions), and a text read as
-escalation that names none (「他们说是民事纠纷让我自己解决」) is a problem told. ``DISRUPTIVE`` is
-the narrower part that a description of a matter may carry (「再不给我就去北京上访」「明天去高速路口
-拦车」): said with the matter, the matter is answered and the rules on visits follow. It names the
-act, not a place, so 「我在北京打工」「去省医院看病」「前夫老来闹」 are no threat.
+Any talk of going over heads, blocking or making public is ``escalation`` (sources/dialogue_words.yaml);
+``disrupts`` is the narrower part a description may carry (「再不给我就去北京上访」「明天去高速路口拦车」).
+With a matter told, the matter is answered and the rules on visits follow; with none, the person
+is asked what the matter is and no route is guessed from the escalation words themselves.
 """
 
 from __future__ import annotations
 
-import re
+from .render import DISCLAIMER, Reply, lead_paragraphs, legal_hotline
+from .turn import Matter, Turn
 
-from .context import names_topic
-from .render import Reply, lead_paragraphs
-
-ESCALATION = re.compile(
-    "上访|上訪|越级|北京|进京|上京|京城|中央|国务院|天安门|省里|省城|省政府|省委|省长|市长|市委|更上面|往上告|告状|"
-    "告御状|堵|闹|横幅|橫幅|条幅|静坐|坐着|跪|曝光|媒体|记者|抖音|发视频|网上|传单|揭发|讨.{0,2}说法|要个说法|"
-    "讨个公道|豁出去|集体|一起去|都去|全家|一家老小|门口|大门|国家信访局"
-)
-DISRUPTIVE = re.compile(
-    "(去|到|跑|进|上)(北京|京城|天安门|中南海)|进京|上京|越级|(去|到)省(里|委|政府)|"
-    "(去|要|就|带人).{0,8}(堵|拦)(?!不住)|堵(门|路|大门|政府)|横幅|橫幅|条幅|静坐|豁出去"
-)
-# Articles quoted after escalation talk, in this order: where to visit (本级或者上一级, 涉诉 to the 政法部门,
-# at most 5 representatives), what is not allowed, what follows; each as its first paragraphs up to QUOTE_CHARS.
-VISIT_ARTICLES = ["xinfang_gongzuo_tiaoli_2022#20", "xinfang_gongzuo_tiaoli_2022#26",
-                  "xinfang_gongzuo_tiaoli_2022#47"]
 QUOTE_CHARS = 150
 INTRO = "理解您着急的心情。把问题真正解决，最有效的是走对途径。"
-# where one escalates to, which names no matter of its own (「去政府门口」「去信访局」); 信访 alone is one
-# (「我的信访事项三个月没人管」)
-PLACES = re.compile("政府|信访局|信访办")
+ASK_MATTER = ("您遇到的是什么事？比如欠工资、征地拆迁、对政府部门的决定不服、法院的案子、邻里纠纷……"
+              "把事情的经过说一说，我帮您找到管这件事的部门和办法。")
+XINFANG_ROUTE = "xinfang"
 
 
-def names_escalation(text: str) -> bool:
-    return bool(ESCALATION.search(text))
-
-
-def disrupts(text: str) -> bool:
-    return bool(DISRUPTIVE.search(text))
-
-
-def names_matter(text: str) -> bool:
-    """Whether escalation talk also says what the matter is (「工资拖了半年不给，我要去北京上访」), its
-    escalation words and the places one escalates to left out: 「这回我就去北京」「带人去堵政府大门」 do not."""
-    return names_topic(PLACES.sub("", ESCALATION.sub("", text)))
-
-
-def with_visit_rules(kb, reply: Reply) -> Reply:
-    """``reply`` as an answer to escalation talk: a word of understanding first, then, before the closing
-    disclaimer, what the 信访工作条例 says of visits, quoted and cited; no threats."""
+def with_visit_rules(turn: Turn, reply: Reply) -> Reply:
+    """``reply`` as an answer to escalation talk: a word of understanding first, then, folded under
+    the answer, what the 信访工作条例 says of visits, quoted and cited; no threats."""
+    kb = turn.rt.kb
     reply.kind = "steer"
     reply.texts.insert(0, INTRO)
     notes = []
-    for aid in VISIT_ARTICLES:
+    for aid in kb.words.visit_articles if kb.words else ():
         art = kb.corpus.article(aid)
         notes.append(f"{kb.corpus.citation(aid)}：“{lead_paragraphs(art.text.split(' ', 1)[-1], QUOTE_CHARS)}”")
         reply.cite(kb, aid)
-    reply.texts.insert(len(reply.texts) - 1, "另外，关于走访的方式，条例是这样规定的，供您参考：\n" + "\n".join(notes))
+    reply.detail("关于走访，条例是这样规定的", "\n".join(notes))
     return reply
+
+
+def steer(turn: Turn) -> tuple[Reply, Matter]:
+    """The route for the matter first, then the rules on visits.
+
+    The matter is the one this message tells (「工资拖了半年不给，我要去北京上访」), else the one told
+    before (「不解决我就去北京」 after the wages); inside the clarifying form, what is said is about the
+    matter being clarified, answered with it now. With no matter known, the person is asked what it is.
+    """
+    from .triage import triage_reply
+
+    kb = turn.rt.kb
+    words = kb.words
+    own = words is not None and words.names_matter_besides_escalation(turn.text)
+    if not words or not words.has("escalation", turn.text):
+        matter = turn.text   # read as escalation, but no word of it: a problem told
+    elif own:
+        matter = turn.text
+    else:
+        matter = turn.matter.text
+    if matter is not None and turn.form_active and turn.matter.text and matter != turn.matter.text:
+        matter = f"{turn.matter.text}，{turn.text}"
+    if matter is None:
+        reply = Reply("steer", needs_clarification=True)
+        reply.texts.append(ASK_MATTER)
+        card = kb.routes[XINFANG_ROUTE]
+        reply.add_route(kb, card, card.summary, turn.pack)
+        reply.texts.append(DISCLAIMER.format(legal_hotline=legal_hotline(kb, turn.pack)))
+        return with_visit_rules(turn, reply), turn.remembered()
+    triage = turn.classify(matter)
+    reply = triage_reply(turn, matter, triage, card_shown_before=matter == turn.matter.text
+                         and turn.matter.route == triage.routes[0])
+    if words is not None and words.has("escalation", turn.text):
+        reply = with_visit_rules(turn, reply)
+    return reply, turn.remembered(matter, triage.routes[0])

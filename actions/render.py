@@ -7,7 +7,6 @@ Every action sends its text messages and then one ``json_message``
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +17,7 @@ from knowledge.routes import RouteCard, TimeLimit
 
 PAYLOAD_KEY = "xinfang"
 DISCLAIMER = "以上内容是一般性的法律信息，不是针对您个案的法律意见；具体情况可拨打 {legal_hotline} 或咨询律师。"
+UNIT_WORDS = {"day": "日", "workday": "个工作日", "month": "个月", "year": "年"}
 
 
 def excerpt(text: str, limit: int = 160) -> str:
@@ -152,18 +152,39 @@ def limit_line(kb: KnowledgeBase, tl: TimeLimit, with_start: bool = False) -> st
     return f"{tl.label}——{start}“{tl.quote}”（{kb.corpus.citation(tl.basis)}）"
 
 
-# what says a route's cost, in its card's articles; and a person asking about cost
-FEE_RULE = re.compile("收费|收取.{0,6}费用|交纳.{0,10}费|诉讼费用|无偿")
-ASKS_FEE = re.compile("要钱|花钱|交钱|掏钱|收钱|收费|免费|费用|多少钱|花多少|交多少|贵不贵|花销")   # not 欠钱, 抚养费
-
-
 def fee_line(kb: KnowledgeBase, card: RouteCard) -> str | None:
     """「费用：…（article）」 from the card's ``fees``, cited to the first of its articles that speaks of cost;
     None when the card says nothing of cost or none of its articles does."""
-    if not card.fees:
+    if not card.fees or kb.words is None:
         return None
-    aid = next((a for a in card.basis if FEE_RULE.search(kb.corpus.article(a).text)), None)
+    aid = next((a for a in card.basis if kb.words.has("fee_rule", kb.corpus.article(a).text)), None)
     return f"费用：{card.fees.rstrip('。')}（{kb.corpus.citation(aid)}）" if aid else None
+
+
+def asks_fee(kb: KnowledgeBase, text: str) -> bool:
+    return kb.words is not None and kb.words.has("asks_fee", text)
+
+
+def period_words(tl: TimeLimit) -> str:
+    return f"{tl.period.amount}{UNIT_WORDS[tl.period.unit]}" if tl.period else ""
+
+
+def plan_text(kb: KnowledgeBase, card: RouteCard, text: str = "", alternative: RouteCard | None = None,
+              lead: str = "建议先走") -> str:
+    """The short plan a person reads first (about 150 characters): the route, the first step, the limit
+    that matters with its article, and one alternative. The details fold under it."""
+    parts = [f"{lead}【{card.name}】" + (f"：{card.first_step}。" if card.first_step else "。")]
+    limits = limits_for(kb, card, text)
+    named = named_limit(kb, card, text)
+    tl = named if named is not None and not named.exception_to else (limits[0] if limits else None)
+    if tl is not None:
+        length = period_words(tl)
+        parts.append(f"期限：{tl.label}" + (f"{length}" if length else "") + f"（{kb.corpus.citation(tl.basis)}）。")
+    if named is not None and named.exception_to:
+        parts.append(f"{named.label}（{kb.corpus.citation(named.basis)}）。")
+    if alternative is not None:
+        parts.append(f"也可以：【{alternative.name}】。")
+    return "".join(parts)
 
 
 def route_text(kb: KnowledgeBase, card: RouteCard, pack: Pack | None = None, brief: bool = False,
@@ -179,7 +200,7 @@ def route_text(kb: KnowledgeBase, card: RouteCard, pack: Pack | None = None, bri
         lines.append(f"谁来办：{card.handled_by}")
     if card.where and not brief:
         lines.append(f"怎么办：{card.where}")
-    fees = fee_line(kb, card) if ASKS_FEE.search(text) else None
+    fees = fee_line(kb, card) if asks_fee(kb, text) else None
     if fees:   # 「复议要花钱不」: what it costs, when asked
         lines.append(fees)
     named = named_limit(kb, card, text)
@@ -211,6 +232,13 @@ class Reply:
     buttons: list[dict[str, str]] = field(default_factory=list)
     needs_clarification: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    # what folds under the first message (the widget's 「详细说明」, WeChat's 「回复1」): titled sections
+    details: list[dict[str, str]] = field(default_factory=list)
+    question: dict[str, Any] | None = None   # one question asked with the answer (answer_and_ask)
+
+    def detail(self, title: str, text: str) -> None:
+        if text:
+            self.details.append({"title": title, "text": text})
 
     def cite(self, kb: KnowledgeBase, article_id: str) -> None:
         if article_id in kb.corpus.articles and all(c["id"] != article_id for c in self.citations):
@@ -236,5 +264,5 @@ class Reply:
         dispatcher.utter_message(json_message={PAYLOAD_KEY: {
             "kind": self.kind,
             "intent": {"name": (intent or {}).get("name"), "confidence": (intent or {}).get("confidence")},
-            "routes": self.routes, "citations": self.citations, "cards": self.cards,
-            "needs_clarification": self.needs_clarification, **self.extra}})
+            "routes": self.routes, "citations": self.citations, "cards": self.cards, "details": self.details,
+            "question": self.question, "needs_clarification": self.needs_clarification, **self.extra}})

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .base import XinfangAction
 from .render import Reply, legal_hotline
+from .turn import Matter, Turn
 
 QUICK_REPLIES = [
     ("怎么提出信访？", "怎么提出信访"),
@@ -12,6 +12,10 @@ QUICK_REPLIES = [
     ("对政府的处罚决定不服", "对政府部门的处罚决定不服怎么办"),
     ("人工服务", "我要找人工"),
 ]
+
+
+def welcome(turn: Turn) -> tuple[Reply, Matter]:
+    return welcome_reply(turn.rt), turn.remembered()
 
 
 def welcome_reply(rt) -> Reply:
@@ -23,11 +27,3 @@ def welcome_reply(rt) -> Reply:
                        "手机号等个人信息。")
     reply.buttons = [{"title": t, "payload": p} for t, p in QUICK_REPLIES]
     return reply
-
-
-class ActionWelcome(XinfangAction):
-    def name(self) -> str:
-        return "action_welcome"
-
-    def respond(self, rt, tracker, text):
-        return welcome_reply(rt), []

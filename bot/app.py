@@ -23,7 +23,7 @@ from .api import api_router
 from .conversation import Conversations
 from .prefetch import QueryPrefetcher
 from .rasa_client import RasaClient, RasaUnavailable
-from .settings import Settings, get_settings
+from common.settings import Settings, get_settings
 from .store import Store
 
 logger = logging.getLogger(__name__)

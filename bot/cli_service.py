@@ -16,7 +16,7 @@ def _say(msg: str) -> None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from .runner import train
-    from .settings import get_settings
+    from common.settings import get_settings
 
     train(get_settings(), force=args.force, say=_say)
     return 0
@@ -26,7 +26,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
-    from .settings import get_settings
+    from common.settings import get_settings
 
     settings = get_settings()
     uvicorn.run(create_app(settings), host=settings.HOST, port=settings.PORT, log_level="info")
@@ -39,8 +39,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .app import create_app
     from .placement import pin_this_process
     from .runner import Stack, train
-    from .services import services
-    from .settings import get_settings
+    from common.services import services
+    from common.settings import get_settings
 
     settings = get_settings()
     services(settings, progress=_say)  # model and index present and fresh before anything starts
@@ -62,7 +62,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_eval_routes(args: argparse.Namespace) -> int:
     from .chat_eval import evaluate_routes, load_routes_dev
     from .harness import running_service
-    from .settings import get_settings
+    from common.settings import get_settings
 
     items = load_routes_dev(Path(args.set))
     with running_service(get_settings(), args.url, say=_say) as (api, _rasa, _settings):
@@ -86,7 +86,7 @@ def cmd_eval_nlu(args: argparse.Namespace) -> int:
     import subprocess
 
     from .runner import PROJECT_ROOT, RASA_BIN, rasa_env
-    from .settings import get_settings
+    from common.settings import get_settings
 
     out = get_settings().VAR_DIR / "rasa-results" / "nlu-cv"
     cmd = [str(RASA_BIN), "test", "nlu", "--nlu", "data/nlu", "--config", "config.yml", "--cross-validation",
@@ -120,7 +120,7 @@ def cmd_eval_nlu(args: argparse.Namespace) -> int:
 def cmd_bench_chat(args: argparse.Namespace) -> int:
     from .chat_eval import bench_chat, load_routes_dev
     from .harness import running_service
-    from .settings import get_settings
+    from common.settings import get_settings
 
     texts = [i["text"] for i in load_routes_dev(ROUTES_DEV)]
     with running_service(get_settings(), args.url, say=_say) as (api, rasa, _settings):

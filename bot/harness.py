@@ -15,7 +15,7 @@ import httpx
 
 from .placement import pin_on_exec
 from .runner import PROJECT_ROOT, Stack, log_path, train
-from .settings import Settings
+from common.settings import Settings
 
 
 def free_port() -> int:

@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlparse
 import httpx
 
 from .placement import Placement, pin_on_exec, plan
-from .settings import PROJECT_ROOT, Settings
+from common.settings import PROJECT_ROOT, Settings
 
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
 PYTHON = Path(sys.executable)

@@ -13,45 +13,82 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .kb import KnowledgeBase
+from .corpus import SOURCES_DIR
 from .numerals import parse_chinese_numeral
 from .routes import Period, RouteCard, TimeLimit
+from .yamlpos import load_located
 
-# Which time limit a question is about, most specific first: (groups of words, words that rule the
-# kind out, route id, article id). Every group must match (any one word of a group), so
-# 「仲裁裁决书…不服起诉」 is the 15 days to sue after the award, not the year to apply for
-# arbitration. An empty article takes the card's first limit; 「article|word」 the limit of that
-# article whose label has the word (one article, two limits); a route id of None marks a limit
-# the indexed texts do not contain: it is named, never computed.
-_SUE = ("起诉", "法院", "打官司")
-APPEAL_NOT_ADMIN = "民事、刑事案件上诉"   # an appeal not known to be administrative
-_ADMIN = ("行政", "告政府", "复议", "城管", "征收", "拆迁")
-_CRIMINAL = ("刑事", "判刑", "公诉", "被告人", "坐牢", "有期徒刑", "拘役")
-DEADLINE_KINDS: list[tuple[tuple[tuple[str, ...], ...], tuple[str, ...], str | None, str]] = [
-    # appeals first: a case that went to court after arbitration or 复议 is at the appeal stage now
-    ((("上诉",), _CRIMINAL), (), None, "刑事案件上诉"),
-    ((("上诉",), _ADMIN, ("裁定",)), (), "admin_litigation", "xingzheng_susong_fa_2017#85|裁定"),   # 10 days
-    ((("上诉",), _ADMIN), (), "admin_litigation", "xingzheng_susong_fa_2017#85|判决"),             # 15 days
-    ((("上诉",),), (), None, APPEAL_NOT_ADMIN),   # only the administrative appeal is in the texts
-    ((("执行",), ("申请",)), ("不执行", "执行难"), None, "申请强制执行"),
-    ((("商事仲裁", "仲裁协议"),), (), None, "商事仲裁"),
-    ((("承包",), ("仲裁裁决", "裁决书"), _SUE), (), "land_dispute", "nongcun_tudi_chengbao_jiufen_tiaojie_zhongcai_fa#48"),
-    ((("仲裁裁决", "裁决书"), ("终局",), _SUE), ("公司不服", "单位不服", "用人单位"), "labor_arbitration",
-     "laodong_zhengyi_tiaojie_zhongcai_fa#48"),
-    ((("仲裁裁决", "裁决书"), _SUE), ("终局", "申请仲裁", "申请劳动仲裁"), "labor_arbitration",
-     "laodong_zhengyi_tiaojie_zhongcai_fa#50"),
-    ((("复议决定",), _SUE), (), "admin_litigation", "xingzheng_susong_fa_2017#45"),
-    ((("复核",),), (), "xinfang_review", "xinfang_gongzuo_tiaoli_2022#36"),
-    ((("复查",),), (), "xinfang_review", "xinfang_gongzuo_tiaoli_2022#35"),
-    ((("行政复议", "复议"),), (), "admin_reconsideration", "xingzheng_fuyi_fa_2023#20"),
-    ((("行政诉讼", "起诉政府", "告政府", "行政起诉"),), (), "admin_litigation", "xingzheng_susong_fa_2017#46"),
-    ((("劳动仲裁", "仲裁"),), ("终局",), "labor_arbitration", "laodong_zhengyi_tiaojie_zhongcai_fa#27"),
-    ((("工伤认定", "工伤"),), (), "work_injury", "gongshang_baoxian_tiaoli_2010#17"),
-    ((("再审",),), (), "court_petition", ""),
-]
+if TYPE_CHECKING:
+    from .kb import KnowledgeBase
+
+APPEAL_NOT_ADMIN = "civil_appeal"   # the kind of an appeal not known to be administrative (not in the texts)
+KINDS_FILE = SOURCES_DIR / "deadline_kinds.yaml"
+
+
+@dataclass(frozen=True)
+class DeadlineKind:
+    """A kind of time limit a question may be about (``sources/deadline_kinds.yaml``)."""
+
+    id: str
+    topic: str
+    when: tuple[tuple[str, ...], ...]
+    unless: tuple[str, ...] = ()
+    route: str | None = None      # None: a limit the indexed texts do not contain, never computed
+    basis: str = ""               # the article of the card's limit ("" : the card's first limit)
+    label: str = ""               # a word of the limit's label, when the article holds several
+
+    def named_in(self, text: str) -> bool:
+        return all(any(w in text for w in group) for group in self.when) and not any(w in text for w in self.unless)
+
+
+def load_deadline_kinds(path: Path = KINDS_FILE, routes: dict[str, RouteCard] | None = None) -> list[DeadlineKind]:
+    """The kinds, in the order they are tried; every route, article and label checked against the cards."""
+    doc = load_located(path)
+    data = doc.data if isinstance(doc.data, dict) else {}
+    groups = {k: tuple(v) for k, v in (data.get("groups") or {}).items()}
+    kinds: list[DeadlineKind] = []
+    for i, item in enumerate(data.get("kinds") or []):
+        when = []
+        for group in item.get("when") or []:
+            if isinstance(group, str) and group.startswith("$"):
+                if group[1:] not in groups:
+                    raise doc.error(f"unknown word group {group!r}", "kinds", i, "when")
+                when.append(groups[group[1:]])
+            else:
+                when.append(tuple(group))
+        kind = DeadlineKind(str(item.get("id")), str(item.get("topic") or ""), tuple(when),
+                            tuple(item.get("unless") or ()), item.get("route"), item.get("basis") or "",
+                            item.get("label") or "")
+        if not kind.when or not kind.topic:
+            raise doc.error("a kind needs an id, a topic and words (when)", "kinds", i)
+        if routes is not None and kind.route is not None and limit_of(kind, routes) is None:
+            raise doc.error(f"kind {kind.id!r}: no time limit of route {kind.route!r} matches basis {kind.basis!r} "
+                            f"and label {kind.label!r}", "kinds", i)
+        kinds.append(kind)
+    ids = [k.id for k in kinds]
+    if len(set(ids)) != len(ids):
+        raise doc.error("kind ids must be unique", "kinds")
+    return kinds
+
+
+def limit_of(kind: DeadlineKind, routes: dict[str, RouteCard]) -> TimeLimit | None:
+    card = routes.get(kind.route or "")
+    if card is None:
+        return None
+    return next((tl for tl in card.time_limits
+                 if tl.period and (not kind.basis or tl.basis == kind.basis) and kind.label in tl.label), None)
+
+
+@functools.lru_cache(maxsize=1)
+def _default_kinds() -> list[DeadlineKind]:
+    return load_deadline_kinds()
+
 
 # 2026年10月8日 / 2026.10.8 / 10月8日 / 10/8 / 10.8号 / 10-8号: a dot or a dash between month and
 # day only with a year before it or 日/号 after it (「3.5万」「等了3-5天」 are not dates)
@@ -76,6 +113,8 @@ class DeadlineAnswer:
     start: dt.date | None
     last_day: dt.date | None
     topic: str = ""
+    kind: str = ""              # the kind's id (sources/deadline_kinds.yaml)
+    told_before: bool = False   # the start date was told earlier in the conversation, not in this text
 
 
 def parse_date(text: str, today: dt.date) -> dt.date | None:
@@ -153,34 +192,43 @@ def last_day(start: dt.date, period: Period) -> dt.date:
     raise ValueError(f"unknown period unit {period.unit!r}")
 
 
+def find_kind(kb: KnowledgeBase, text: str) -> DeadlineKind | None:
+    """The kind of time limit the question is about, or None when the text does not say."""
+    return next((k for k in kb.deadline_kinds or _default_kinds() if k.named_in(text)), None)
+
+
 def find_limit(kb: KnowledgeBase, text: str) -> tuple[RouteCard | None, TimeLimit | None, str] | None:
     """The route card time limit the question is about, or None when the text does not say.
 
-    ``(None, None, topic)`` when the question names a limit the indexed texts do not contain.
+    ``(None, None, kind id)`` when the question names a limit the indexed texts do not contain.
     """
-    for groups, unless, route_id, article in DEADLINE_KINDS:
-        if not all(any(w in text for w in group) for group in groups) or any(w in text for w in unless):
-            continue
-        if route_id is None:
-            return None, None, article
-        card = kb.routes[route_id]
-        basis, _, word = article.partition("|")
-        limits = [tl for tl in card.time_limits
-                  if tl.period and (not basis or tl.basis == basis) and word in tl.label]
-        if limits:
-            return card, limits[0], limits[0].label
-    return None
-
-
-def answer_deadline(kb: KnowledgeBase, text: str, today: dt.date | None = None) -> DeadlineAnswer | None:
-    today = today or dt.date.today()
-    found = find_limit(kb, text)
-    if found is None:
+    kind = find_kind(kb, text)
+    if kind is None:
         return None
-    card, limit, topic = found
+    if kind.route is None:
+        return None, None, kind.topic
+    limit = limit_of(kind, kb.routes)
+    return (kb.routes[kind.route], limit, limit.label) if limit else None
+
+
+def answer_deadline(kb: KnowledgeBase, text: str, today: dt.date | None = None,
+                    known_start: dt.date | None = None) -> DeadlineAnswer | None:
+    """The limit ``text`` asks about, and its last day when a start date is told (in ``text``, else
+    ``known_start``: a date told earlier in the conversation)."""
+    today = today or dt.date.today()
+    kind = find_kind(kb, text)
+    if kind is None:
+        return None
+    if kind.route is None:
+        return DeadlineAnswer(None, None, None, None, kind.topic, kind.id)
+    limit = limit_of(kind, kb.routes)
+    if limit is None:
+        return None
     start = parse_date(text, today)
-    end = last_day(start, limit.period) if start and limit and limit.period else None
-    return DeadlineAnswer(card, limit, start, end, topic)
+    earlier = start is None and known_start is not None
+    start = start or known_start
+    end = last_day(start, limit.period) if start and limit.period else None
+    return DeadlineAnswer(kb.routes[kind.route], limit, start, end, limit.label, kind.id, earlier)
 
 
 # what a reply that only gives the date may say besides the date (「10.8号收到的」「就是10月15」)

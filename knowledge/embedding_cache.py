@@ -16,6 +16,19 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+QUERY_BATCH = 64
+
+
+def embed_queries(embedder: Embedder, texts: list[str], progress=None) -> np.ndarray:
+    """Query vectors for many texts, in batches (with progress)."""
+    parts = []
+    for start in range(0, len(texts), QUERY_BATCH):
+        parts.append(embedder.embed_queries(texts[start:start + QUERY_BATCH]))
+        if progress is not None:
+            progress(min(start + QUERY_BATCH, len(texts)), len(texts))
+    return np.vstack(parts) if parts else np.zeros((0, embedder.dim), np.float32)
+
+
 class EmbeddingCache:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -30,9 +43,10 @@ class EmbeddingCache:
         return db
 
     def embed(self, embedder: Embedder, texts: list[str],
-              progress: Callable[[int, int], None] | None = None) -> tuple[np.ndarray, int]:
-        """Passage embeddings for ``texts``; returns them and how many were computed fresh."""
-        model = embedder.model_id
+              progress: Callable[[int, int], None] | None = None, as_queries: bool = False) -> tuple[np.ndarray, int]:
+        """Passage embeddings for ``texts`` (query embeddings with ``as_queries``: e5 prefixes the two
+        differently); returns them and how many were computed fresh."""
+        model = embedder.model_id + ("|query" if as_queries else "")
         hashes = [content_hash(t) for t in texts]
         found: dict[str, np.ndarray] = {}
         with self._connect() as db:
@@ -46,7 +60,9 @@ class EmbeddingCache:
         missing = [h for h in dict.fromkeys(hashes) if h not in found]
         if missing:
             first = {h: t for h, t in zip(hashes, texts, strict=True)}
-            vectors = embedder.embed_passages([first[h] for h in missing], progress=progress)
+            fresh = [first[h] for h in missing]
+            vectors = (embed_queries(embedder, fresh, progress) if as_queries
+                       else embedder.embed_passages(fresh, progress=progress))
             with self._connect() as db:
                 db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?)",
                                [(model, h, int(v.shape[0]), np.asarray(v, np.float32).tobytes())

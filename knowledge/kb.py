@@ -9,8 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from .channels import Channel, load_channels
 from .corpus import SOURCES_DIR, Corpus, load_corpus
+from .deadlines import DeadlineKind, load_deadline_kinds
+from .dialogue_words import DialogueWords, load_dialogue_words
 from .faq import FaqEntry, load_faq, load_paraphrases
 from .packs import LOCAL_DIR, Pack, load_packs
 from .routes import RouteCard, load_route_ids, load_routes
@@ -40,6 +44,8 @@ class KnowledgeBase:
     paraphrases: dict[str, tuple[str, ...]]
     synonyms: SynonymTable
     packs: dict[str, Pack] = field(default_factory=dict)
+    words: DialogueWords | None = None               # how the dialogue reads a message
+    deadline_kinds: list[DeadlineKind] = field(default_factory=list)
 
     def article_routes(self) -> dict[str, set[str]]:
         """Which routes rest on each article (from route cards and FAQ)."""
@@ -106,4 +112,10 @@ def load_knowledge(sources_dir: Path = SOURCES_DIR, local_dir: Path = LOCAL_DIR,
     synonyms = load_synonyms(sources_dir / "synonyms.yaml")
     current_articles = {aid for aid in corpus.articles if corpus.is_current(aid)}
     packs = load_packs(set(route_ids), set(channels), current_articles, local_dir) if local_dir.exists() else {}
-    return KnowledgeBase(corpus, route_ids, channels, routes, faq, paraphrases, synonyms, packs)
+    words = kinds = None
+    if (sources_dir / "dialogue_words.yaml").exists():   # the dialogue's files (the real sources; not every fixture)
+        rules = yaml.safe_load((sources_dir / "triage_rules.yaml").read_text(encoding="utf-8"))
+        words = load_dialogue_words(sources_dir / "dialogue_words.yaml", current_articles, set(channels),
+                                    set(route_ids), set(rules["domains"]), set(rules["case_status"]))
+        kinds = load_deadline_kinds(sources_dir / "deadline_kinds.yaml", routes)
+    return KnowledgeBase(corpus, route_ids, channels, routes, faq, paraphrases, synonyms, packs, words, kinds or [])

@@ -42,6 +42,10 @@ class TimeLimit:
     # words name it, and then right after them (「抚养费」 names the rule that such claims are not subject
     # to the civil card's 诉讼时效; the three years still govern any other claim in the same matter).
     exception_to: tuple[str, ...] = ()
+    # What stops the limit running out (仲裁时效、诉讼时效 are interrupted by a claim made to the other
+    # side, among others): a last day computed from the start may not be the last day at all, so an
+    # answer never declares such a limit passed without saying so. A verbatim quote and its article.
+    interrupted_by: tuple[str, str] | None = None
 
 
 QUOTE_GAP = "……"
@@ -75,6 +79,7 @@ class RouteCard:
     national_channel: str | None
     basis: tuple[str, ...]
     typical_claims: tuple[str, ...] = field(default=())
+    first_step: str = ""    # the first thing to do, in plain words, for the short plan (≤ 40 characters)
 
     def search_text(self) -> str:
         """What retrieval and triage match a problem description against."""
@@ -133,8 +138,20 @@ def parse_route_card(doc: Located, corpus: Corpus, channels: dict[str, Channel],
             exception_to = (exception_to,)
         if not isinstance(exception_to, (list, tuple)) or not all(isinstance(x, str) for x in exception_to):
             raise doc.error("exception_to must be a label or a list of labels", *path, "exception_to")
+        interrupted_by = None
+        if tl.get("interrupted_by") is not None:
+            by = tl["interrupted_by"]
+            if not isinstance(by, dict) or not isinstance(by.get("quote"), str) or not isinstance(by.get("basis"), str):
+                raise doc.error("interrupted_by must be {quote, basis}", *path, "interrupted_by")
+            if by["basis"] not in basis:
+                raise doc.error(f"interrupted_by cites {by['basis']!r}, which is not in the card's basis",
+                                *path, "interrupted_by")
+            if not quoted_verbatim(by["quote"], corpus.article(by["basis"]).text):
+                raise doc.error(f"interrupted_by: quote {by['quote']!r} is not in the text of {by['basis']}",
+                                *path, "interrupted_by")
+            interrupted_by = (by["quote"], by["basis"])
         limits.append(TimeLimit(label, quote, tl_basis, _opt_str(tl.get("starts")) or "", period,
-                                tuple(exception_to)))
+                                tuple(exception_to), interrupted_by))
     labels = [tl.label for tl in limits]
     for i, tl in enumerate(limits):
         for other in tl.exception_to:
@@ -163,7 +180,19 @@ def parse_route_card(doc: Located, corpus: Corpus, channels: dict[str, Channel],
         national_channel=channel,
         basis=basis,
         typical_claims=tuple(str(c) for c in item.get("typical_claims") or ()),
+        first_step=_first_step(doc, item),
     )
+
+
+FIRST_STEP_MAX = 40
+
+
+def _first_step(doc: Located, item: dict) -> str:
+    step = _opt_str(item.get("first_step")) or ""
+    if len(step) > FIRST_STEP_MAX:
+        raise doc.error(f"first_step must be {FIRST_STEP_MAX} characters or fewer (the short plan is read on a phone)",
+                        "first_step")
+    return step
 
 
 def load_routes(corpus: Corpus, channels: dict[str, Channel], routes_dir: Path = ROUTES_DIR,

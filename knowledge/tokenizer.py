@@ -28,7 +28,7 @@ FUNCTION_CHARS = frozenset("我你他她它们咱俺这那哪啥咋怎要能会�
                            "又再才很太最吗呢吧啊呀先一二三四五六七八九十两几")
 
 
-class Segmenter(str, enum.Enum):
+class Segmenter(enum.StrEnum):
     CHAR = "char"
     JIEBA = "jieba"
 

@@ -1,57 +1,95 @@
-"""Route triage: rank the lawful routes for a problem description (信访工作条例 第三十一条).
+"""Route triage (信访工作条例 第三十一条): the lawful routes for a description, ranked, with a decision.
 
-Each route is represented by its card (name, summary, typical claims) and by the
-example descriptions in ``sources/route_examples.yaml``. A description is scored
-against every example by embedding similarity (mean of the route's best three)
-and by BM25 (best example), the two rankings are fused by reciprocal rank, and
-the clarifying answers (problem domain, case status) add a prior from
-``sources/triage_rules.yaml``. Crisis words override everything.
+The ranking is the learned route model's (``knowledge/route_model``), trained at start-up on
+the route cards, the examples in ``sources/route_examples.yaml`` and
+``sources/out_of_scope_examples.yaml``, and the training part of the real citizen questions
+(``knowledge/real_questions``; never its dev part). Its calibrated probability decides what the
+dialogue does:
+
+- ``answer``: the first route is likely enough to be given at once;
+- ``answer_and_ask``: the first route is given, and one question asked that would settle it;
+- ``ask``: too unsure to name a route first; the kind of matter is asked.
+
+The clarifying answers (problem domain, case status) add a prior from
+``sources/triage_rules.yaml``. Crisis words (the lexicon) put the crisis route first; the
+model never decides crisis. A text the model reads as out of scope gets no routes.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import yaml
 
-from .bm25 import BM25
 from .corpus import SOURCES_DIR
 from .crisis import detect_crisis
 from .embedder import Embedder
 from .embedding_cache import EmbeddingCache
 from .kb import KnowledgeBase
+from .real_questions import OUT_OF_SCOPE, RealQuestion
+from .route_model import Example, ModelSettings, load_or_fit, training_fingerprint
 from .textnorm import normalize_query
 from .tokenizer import Tokenizer
 
-RRF_K = 10
-TOP_EXAMPLES = 3
+logger = logging.getLogger(__name__)
+
+CRISIS = "crisis"
+# a prior from the clarifying answers: added to the probabilities of the routes they point at
+PRIOR = 0.3
 
 
 @dataclass(frozen=True)
 class RouteScore:
     route: str
     score: float
-    example: str  # the closest example: shows why this route
+    example: str  # the closest training example of the route: shows why
 
 
 @dataclass(frozen=True)
 class Triage:
     ranking: list[RouteScore]
     crisis: str | None
-    confident: bool
+    decision: str = "answer"          # answer | answer_and_ask | ask
+    out_of_scope: bool = False        # the model's best reading: no route applies
+    scores: dict[str, float] = field(default_factory=dict)   # every class's probability
 
     @property
     def routes(self) -> list[str]:
         return [r.route for r in self.ranking]
 
+    @property
+    def confident(self) -> bool:
+        """A route is given (with or without a question to settle it)."""
+        return self.decision != "ask"
+
+    @property
+    def probability(self) -> float:
+        return self.ranking[0].score if self.ranking else 0.0
+
+
+EXAMPLE_FILES = ("route_examples.yaml", "route_examples_real_style.yaml")
+
 
 @functools.lru_cache(maxsize=2)
-def load_route_examples(path: Path = SOURCES_DIR / "route_examples.yaml") -> dict[str, tuple[str, ...]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {route: tuple(str(x) for x in examples) for route, examples in data.items()}
+def load_route_examples(sources: Path = SOURCES_DIR) -> dict[str, tuple[str, ...]]:
+    """route id → example descriptions, from the short examples and those written in the style of real
+    consultation questions (long, with background)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for name in EXAMPLE_FILES:
+        data = yaml.safe_load((sources / name).read_text(encoding="utf-8")) or {}
+        for route, examples in data.items():
+            out[route] = out.get(route, ()) + tuple(str(x) for x in examples)
+    return out
+
+
+@functools.lru_cache(maxsize=2)
+def load_out_of_scope_examples(path: Path = SOURCES_DIR / "out_of_scope_examples.yaml") -> tuple[str, ...]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return tuple(str(x) for x in data)
 
 
 @functools.lru_cache(maxsize=2)
@@ -59,79 +97,105 @@ def load_triage_rules(path: Path = SOURCES_DIR / "triage_rules.yaml") -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
+def training_examples(kb: KnowledgeBase, real_train: list[RealQuestion] = (),  # type: ignore[assignment]
+                      real_weight: float = 3.0, alt_weight: float = 0.0) -> list[Example]:
+    """Every example the route model learns from: cards, written examples, real training questions.
+
+    Crisis examples are left out (the lexicon decides crisis). A real question counts
+    ``real_weight`` times a written example: it is what the users look like; its other acceptable
+    routes count ``alt_weight`` each.
+    """
+    examples = load_route_examples()
+    unknown = sorted(set(examples) - set(kb.route_ids))
+    if unknown:
+        raise ValueError(f"route_examples.yaml names unknown routes {unknown}")
+    out: list[Example] = []
+    for rid, card in kb.routes.items():
+        if rid == CRISIS:
+            continue
+        for text in (card.summary, *card.typical_claims):
+            out.append(Example(text, rid, 1.0, "card"))
+        out += [Example(t, rid, 1.0, "examples") for t in examples.get(rid, ())]
+    out += [Example(t, OUT_OF_SCOPE, 1.0, "examples") for t in load_out_of_scope_examples()]
+    for q in real_train:
+        label = q.primary if q.in_scope else OUT_OF_SCOPE
+        if label and label != CRISIS:
+            out.append(Example(q.text, label, real_weight, "real"))
+        for alt in q.acceptable if alt_weight else ():
+            if alt not in (label, CRISIS):
+                out.append(Example(q.text, alt, alt_weight, "real"))
+    return out
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Where the calibrated probability of the first route changes what the dialogue does.
+
+    Chosen on the training part's cross-validation (``xinfang eval triage``), never on its dev part.
+    """
+
+    answer: float = 0.6       # at or above: the route is given
+    ask: float = 0.3          # below: the kind of matter is asked (between: given, and one question asked)
+    out_of_scope: float = 0.55   # the out-of-scope class at or above this: no routes
+
+
 class RouteClassifier:
-    def __init__(self, kb: KnowledgeBase, embedder: Embedder, cache: EmbeddingCache,
-                 tokenizer: Tokenizer, examples: dict[str, tuple[str, ...]] | None = None,
-                 margin: float = 0.02) -> None:
-        examples = examples if examples is not None else load_route_examples()
-        unknown = sorted(set(examples) - set(kb.route_ids))
-        if unknown:
-            raise ValueError(f"route_examples.yaml names unknown routes {unknown}")
-        self.kb, self.embedder, self.tokenizer, self.margin = kb, embedder, tokenizer, margin
-        texts: list[str] = []
-        owners: list[str] = []
-        for rid, card in kb.routes.items():
-            for text in (card.summary, *card.typical_claims, *examples.get(rid, ())):
-                texts.append(text)
-                owners.append(rid)
-        self.texts, self.owners = texts, np.array(owners, dtype=object)
-        self.route_list = list(kb.routes)
-        self.vectors, _ = cache.embed(embedder, texts)
-        self.bm25 = BM25([tokenizer.tokenize(t) for t in texts])
+    def __init__(self, kb: KnowledgeBase, embedder: Embedder, cache: EmbeddingCache, tokenizer: Tokenizer,
+                 real_train: list[RealQuestion] = (),  # type: ignore[assignment]
+                 settings: ModelSettings | None = None, thresholds: Thresholds | None = None,
+                 examples: list[Example] | None = None, cache_dir: Path | None = None) -> None:
+        self.kb, self.embedder, self.tokenizer = kb, embedder, tokenizer
+        self.thresholds = thresholds or Thresholds()
+        self.examples = examples if examples is not None else training_examples(kb, real_train)
+        texts = [normalize_query(e.text) for e in self.examples]
+        self.vectors, _ = cache.embed(embedder, texts, as_queries=True)
+        settings = settings or ModelSettings()
+        fingerprint = training_fingerprint(self.examples, embedder.model_id, settings, kb.synonyms)
+        self.model = load_or_fit(self.examples, self.vectors, kb.synonyms, settings, fingerprint, cache_dir)
+        self.labels = np.array([e.label for e in self.examples], dtype=object)
+        self.route_list = [r for r in kb.routes if r != CRISIS]
         rules = load_triage_rules()
         self.domain_routes = {k: v["routes"] for k, v in rules["domains"].items()}
         self.status_routes = {k: v["routes"] for k, v in rules["case_status"].items()}
+        logger.info("triage.model.ready", extra={"examples": len(self.examples)})
+
+    def scores(self, text: str) -> tuple[dict[str, float], np.ndarray]:
+        """Every class's probability for ``text`` (normalised), and its query vector."""
+        vec = self.embedder.embed_queries([text])[0]
+        row = self.model.proba([text], vec[None, :])[0]
+        return dict(zip(self.model.classes, map(float, row), strict=True)), vec
+
+    def why(self, route: str, vec: np.ndarray) -> str:
+        """The route's training example closest to the text."""
+        idx = np.flatnonzero(self.labels == route)
+        if not len(idx):
+            return ""
+        return self.examples[int(idx[int(np.argmax(self.vectors[idx] @ vec))])].text
 
     def classify(self, text: str, domain: str | None = None, case_status: str | None = None,
                  k: int = 3) -> Triage:
         """Rank routes for ``text``; raises QueryError for unusable input."""
         query = normalize_query(text)
         crisis = detect_crisis(query)
-        qvec = self.embedder.embed_queries([query])[0]
-        sims = self.vectors @ qvec
-        terms = self.tokenizer.tokenize(query)
-        for term in self.kb.synonyms.expand(query):
-            terms.extend(self.tokenizer.tokenize(term))
-        bm = self.bm25.scores(terms)
-        dense_score: dict[str, float] = {}
-        bm_score: dict[str, float] = {}
-        best_example: dict[str, tuple[float, str]] = {}
-        for rid in self.route_list:
-            idx = np.flatnonzero(self.owners == rid)
-            top = np.sort(sims[idx])[::-1][:TOP_EXAMPLES]
-            dense_score[rid] = float(top.mean()) if len(top) else -1.0
-            bm_score[rid] = float(bm[idx].max()) if len(idx) else 0.0
-            j = idx[int(np.argmax(sims[idx]))]
-            best_example[rid] = (float(sims[j]), self.texts[j])
-        fused = {rid: 0.0 for rid in self.route_list}
-        for scores in (dense_score, bm_score):
-            ordered = sorted(self.route_list, key=lambda r: -scores[r])
-            for rank, rid in enumerate(ordered, 1):
-                if scores[rid] > 0 or scores is dense_score:
-                    fused[rid] += 1.0 / (RRF_K + rank)
-        # Clarifying answers: a prior that lifts the routes the domain and case status point at.
+        probs, vec = self.scores(query)
+        oos = probs.pop(OUT_OF_SCOPE, 0.0)
+        routes = {r: probs.get(r, 0.0) for r in self.route_list}
+        total = sum(routes.values()) or 1.0
+        routes = {r: p / total for r, p in routes.items()}   # among the routes, out of scope aside
         for prior in (self.domain_routes.get(domain or "", []), self.status_routes.get(case_status or "", [])):
             for pos, rid in enumerate(prior):
-                fused[rid] += 0.08 / (1 + pos)
+                routes[rid] = routes.get(rid, 0.0) + PRIOR / (1 + pos)
+        total = sum(routes.values()) or 1.0
+        ordered = sorted(routes, key=lambda r: -routes[r])
+        ranking = [RouteScore(r, routes[r] / total, self.why(r, vec)) for r in ordered[:k]]
+        out_of_scope = not crisis and domain is None and oos >= self.thresholds.out_of_scope
         if crisis:
-            fused["crisis"] = max(fused.values()) + 1.0
-        ordered = sorted(self.route_list, key=lambda r: -fused[r])
-        if not crisis:
-            # Crisis is decided by the lexicon (and the dialogue's crisis intent), never by similarity:
-            # a violent-sounding description is usually a police or injury matter, not a crisis line.
-            ordered = [r for r in ordered if r != "crisis"]
-        ranking = [RouteScore(r, fused[r], best_example[r][1]) for r in ordered[:k]]
-        # Confident when the two independent signals agree on the best route, or the gap is clear.
-        candidates = [r for r in self.route_list if crisis or r != "crisis"]
-        dense_top = max(candidates, key=lambda r: dense_score[r])
-        bm_top = max(candidates, key=lambda r: bm_score[r])
-        agree = bm_score[bm_top] > 0 and dense_top == bm_top == ordered[0]
-        # The form's first question asks the kind of matter. When both signals and the two best
-        # routes all point at routes of one kind (复议 or 诉讼 for 「村里强拆我家房子」), its answer
-        # would change nothing; a vague text (no words the examples share) is still asked.
-        named = {dense_top, bm_top, *ordered[:2]}
-        one_kind = bm_score[bm_top] > 0 and any(named <= set(routes) for kind, routes in self.domain_routes.items()
-                                                if kind != "other")   # 「其他」 is no kind of matter
-        confident = bool(crisis) or domain is not None or agree or one_kind or (
-            len(ordered) > 1 and fused[ordered[0]] - fused[ordered[1]] >= self.margin)
-        return Triage(ranking, crisis, confident)
+            ranking = [RouteScore(CRISIS, 1.0, ""), *ranking[: k - 1]]
+        top = ranking[0].score if ranking else 0.0
+        if crisis or domain is not None or top >= self.thresholds.answer:
+            decision = "answer"
+        elif top >= self.thresholds.ask:
+            decision = "answer_and_ask"
+        else:
+            decision = "ask"
+        return Triage(ranking, crisis, decision, out_of_scope, {**routes, OUT_OF_SCOPE: oos})

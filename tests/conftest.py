@@ -22,7 +22,7 @@ def pytest_report_header(config) -> list[str]:
             return "absent"
 
     rasa = ROOT / ".venv-rasa" / "bin" / "rasa"
-    from bot.settings import get_settings
+    from common.settings import get_settings
 
     return [f"embedding model: {get_settings().EMBEDDING_MODEL}",
             f"faiss-cpu {v('faiss-cpu')}, sentence-transformers {v('sentence-transformers')}, torch {v('torch')}, "
@@ -71,7 +71,7 @@ def live_service(tmp_path_factory):
     """
     from bot.harness import running_service
     from bot.runner import RASA_BIN
-    from bot.settings import get_settings
+    from common.settings import get_settings
 
     if not RASA_BIN.exists():
         pytest.skip("Rasa is not installed (make install installs it)")

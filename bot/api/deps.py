@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from ..conversation import Conversations
-from ..settings import Settings
+from common.settings import Settings
 
 
 def get_settings_dep(request: Request) -> Settings:

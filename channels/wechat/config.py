@@ -1,4 +1,4 @@
-"""The connector's settings, checked once: built from ``bot.settings.Settings``, or None when disabled."""
+"""The connector's settings, checked once: built from ``common.settings.Settings``, or None when disabled."""
 
 from __future__ import annotations
 

@@ -10,12 +10,13 @@ from rasa_sdk.executor import CollectingDispatcher
 @pytest.fixture(scope="session")
 def rt(real_kb, tmp_path_factory):
     from actions.runtime import Runtime
-    from bot.services import Services
-    from bot.settings import Settings
+    from common.services import Services
+    from common.settings import Settings
     from knowledge.embedder import HashingEmbedder
     from knowledge.embedding_cache import EmbeddingCache
     from knowledge.index import SearchIndex, build_index, make_tokenizer
     from knowledge.retriever import HybridRetriever
+    from actions.runtime import real_training_part
     from knowledge.triage import RouteClassifier
 
     tmp = tmp_path_factory.mktemp("rt")
@@ -23,15 +24,19 @@ def rt(real_kb, tmp_path_factory):
     build_index(real_kb, emb, tmp / "index", tmp / "cache.sqlite")
     tok = make_tokenizer(real_kb)
     retriever = HybridRetriever(real_kb, SearchIndex(tmp / "index", tok), emb)
-    classifier = RouteClassifier(real_kb, emb, EmbeddingCache(tmp / "cache.sqlite"), tok)
-    return Runtime(Settings(VAR_DIR=tmp), Services(real_kb, emb, retriever), classifier)
+    settings = Settings(VAR_DIR=tmp)
+    classifier = RouteClassifier(real_kb, emb, EmbeddingCache(tmp / "cache.sqlite"), tok,
+                                 real_training_part(settings, real_kb), cache_dir=settings.triage_dir)
+    return Runtime(settings, Services(real_kb, emb, retriever), classifier)
 
 
 @pytest.fixture(autouse=True)
 def use_rt(rt, monkeypatch):
     import actions.base
+    import actions.triage
 
     monkeypatch.setattr(actions.base, "runtime", lambda: rt)
+    monkeypatch.setattr(actions.triage, "runtime", lambda: rt)
 
 
 def tracker(text: str, intent: str = "ask_law", slots: dict | None = None, metadata: dict | None = None,
@@ -48,3 +53,14 @@ async def run(action, text: str, **kw) -> tuple[list[dict], list[dict], dict]:
     payloads = [m["custom"]["xinfang"] for m in d.messages if m.get("custom")]
     texts = [m for m in d.messages if m.get("text")]
     return texts, events, payloads[-1] if payloads else {}
+
+
+def turn_for(text: str, intent: str = "ask_deadline", action: str = "action_deadline", today=None, **kw):
+    """The turn an action would read for ``text`` (with ``today`` fixed when given)."""
+    import dataclasses
+
+    from actions.base import runtime
+    from actions.turn import Turn
+
+    turn = Turn.read(runtime(), tracker(text, intent=intent, **kw), action)
+    return dataclasses.replace(turn, today=today) if today else turn

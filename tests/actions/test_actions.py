@@ -3,16 +3,21 @@ import re
 
 import pytest
 
-from actions.answer import ActionAnswer
+from actions.dialogue import (
+    ActionAnswer,
+    ActionCrisis,
+    ActionDeadline,
+    ActionFallback,
+    ActionHumanHelp,
+    ActionLocalInfo,
+    ActionSteer,
+    ActionTriage,
+    ActionTriageAnswer,
+    ActionWelcome,
+)
 from actions.base import next_action
-from actions.crisis import ActionCrisis
-from actions.deadline import ActionDeadline, deadline_reply
-from actions.fallback import ActionFallback, ActionHumanHelp
-from actions.local_info import ActionLocalInfo
-from actions.steer import ActionSteer
-from actions.triage import ActionTriage, ActionTriageAnswer, ValidateTriageForm
-from actions.welcome import ActionWelcome
-from tests.actions.conftest import run, tracker
+from actions.triage import ValidateTriageForm
+from tests.actions.conftest import run, tracker, turn_for
 
 PHONE = re.compile(r"\d{3,4}-\d{7,8}|1[3-9]\d{9}")
 
@@ -138,7 +143,7 @@ async def test_what_is_not_an_answer_leaves_the_question_open(text, intent):
     ("复查意见下来二十天了，复核最晚哪天", "2026-11-01", "2026-12-01", "xinfang_gongzuo_tiaoli_2022#36"),
 ])
 async def test_deadline_is_computed_with_rule_and_article(text, start, last, basis):
-    reply = deadline_reply(__import__("actions.base", fromlist=["runtime"]).runtime(), text, dt.date(2026, 11, 21))
+    reply = deadline_reply(turn_for(text, today=dt.date(2026, 11, 21)), text)
     assert reply.extra["deadline"]["start"] == start and reply.extra["deadline"]["last_day"] == last
     assert reply.extra["deadline"]["basis"] == basis and reply.citations[0]["id"] == basis
     y, m, d = (int(x) for x in last.split("-"))
@@ -152,8 +157,8 @@ async def test_deadline_is_computed_with_rule_and_article(text, start, last, bas
     (dt.date(2026, 10, 9), None),
 ])
 async def test_deadline_says_when_the_last_day_has_passed_or_is_close(today, expect):
-    reply = deadline_reply(__import__("actions.base", fromlist=["runtime"]).runtime(),
-                           "我10月8日收到处理意见，复查最晚哪天申请", today)
+    text = "我10月8日收到处理意见，复查最晚哪天申请"
+    reply = deadline_reply(turn_for(text, today=today), text)
     assert reply.extra["deadline"]["last_day"] == "2026-11-07"
     assert reply.extra["deadline"]["days_left"] == (dt.date(2026, 11, 7) - today).days
     said = [t for t in reply.texts if "届满" in t or "就是最后一天" in t or "只剩" in t]
@@ -184,9 +189,8 @@ async def test_a_limit_the_texts_do_not_contain_is_never_computed(text):
 
 def after_asking(text: str, intent: str, asked: bool = True, problem: str = "复查最晚哪天申请"):
     """A tracker whose last bot turn asked (or did not ask) for the date of ``problem``."""
+    from actions.turn import DATE_REQUEST
     from rasa_sdk import Tracker
-
-    from actions.context import DATE_REQUEST
 
     bot = f"请求复查：……\n{DATE_REQUEST}（例如“10月8日收到”），我帮您算出最后一天。" if asked else "好的。"
     events = [{"event": "user", "text": problem}, {"event": "bot", "text": bot}, {"event": "user", "text": text}]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from actions.runtime import Runtime
-from bot.services import Services
+from common.services import Services
 
 
 class CachingEmbedder:

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
-from bot.settings import Settings
+from common.settings import Settings
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from bot.runner import (
     training_fingerprint,
     write_endpoints,
 )
-from bot.settings import Settings
+from common.settings import Settings
 
 TF_KEYS = ("TF_INTER_OP_PARALLELISM_THREADS", "TF_INTRA_OP_PARALLELISM_THREADS", "TF_ENABLE_ONEDNN_OPTS")
 

@@ -17,7 +17,7 @@ TTL = 3600
 def stack(redis_url, tmp_path_factory):
     from bot.harness import running_service
     from bot.runner import RASA_BIN
-    from bot.settings import get_settings
+    from common.settings import get_settings
 
     if not RASA_BIN.exists():
         pytest.skip("Rasa is not installed (make install installs it)")

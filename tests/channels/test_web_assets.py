@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
-from bot.settings import Settings
+from common.settings import Settings
 from channels.web.assets import STATIC_DIR, get_catalog
 from channels.web.headers import etag_matches
 from tests.paths import ROOT

@@ -16,7 +16,7 @@ import secrets
 import httpx
 import pytest
 
-from bot.settings import get_settings
+from common.settings import get_settings
 from tests.channels.fake_wechat import (
     APP_ID,
     TOKEN,

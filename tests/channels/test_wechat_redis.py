@@ -13,7 +13,7 @@ import secrets
 import httpx
 import pytest
 
-from bot.settings import get_settings
+from common.settings import get_settings
 from channels.wechat.state import MemoryStateStore, RedisStateStore
 from tests.channels.fake_wechat import (
     APP_ID,

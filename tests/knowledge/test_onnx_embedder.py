@@ -14,7 +14,7 @@ TEXTS = ["对信访处理意见不服怎么办", "老板拖欠工资三个月", 
 def model_name():
     from pathlib import Path
 
-    from bot.settings import get_settings
+    from common.settings import get_settings
 
     settings = get_settings()
     if settings.uses_default_model and not Path(settings.EMBEDDING_MODEL).exists():
@@ -45,7 +45,7 @@ def test_fp32_export_gives_the_same_vectors_as_sentence_transformers(model_name,
 
 @pytest.mark.integration
 def test_int8_serving_model_stays_close_to_fp32_with_its_own_id(model_name, torch_fp32):
-    from bot.settings import get_settings
+    from common.settings import get_settings
 
     int8 = OnnxEmbedder(model_name, get_settings().ONNX_DIR, quantize="int8", threads=1)
     assert int8.model_id.endswith("+onnx-int8") and int8.model_id != torch_fp32.model_id

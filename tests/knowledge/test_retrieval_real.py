@@ -13,8 +13,8 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def svc():
-    from bot.services import services
-    from bot.settings import get_settings
+    from common.services import services
+    from common.settings import get_settings
 
     settings = get_settings()
     if settings.uses_default_model and not __import__("pathlib").Path(settings.EMBEDDING_MODEL).exists():
@@ -77,7 +77,7 @@ def test_single_query_fast_path_equals_encode(svc, quantize, min_cos):
 
 
 def test_int8_model_stays_close_to_fp32_and_has_its_own_id():
-    from bot.settings import get_settings
+    from common.settings import get_settings
     from knowledge.embedder import SentenceTransformerEmbedder
 
     name = get_settings().EMBEDDING_MODEL
@@ -107,7 +107,7 @@ def test_the_faq_offered_is_the_one_that_was_asked(svc, query, article, faq):
     ("我们单位的事没人管 气死我了", True),
 ])
 def test_a_problem_whose_routes_are_of_one_kind_is_answered_without_questions(svc, text, asks):
-    from bot.settings import get_settings
+    from common.settings import get_settings
     from knowledge.embedding_cache import EmbeddingCache
     from knowledge.index import make_tokenizer
     from knowledge.triage import RouteClassifier

@@ -38,6 +38,11 @@ class Settings(BaseSettings):
                             "retrieval quality measured by `xinfang eval retrieval`); none: full fp32")
     SEGMENTER: str = "jieba"
     VAR_DIR: Path = PROJECT_ROOT / "var"
+    # Real citizen questions with route labels (../shared/data): the route model trains on the training
+    # part of their split (tests/data/real_questions_split.yaml), never on its dev part. Absent: the
+    # model trains on the project's own examples only.
+    REAL_QUESTIONS_DIR: Path = PROJECT_ROOT.parent / "shared" / "data"
+    REAL_QUESTIONS_SPLIT: Path = PROJECT_ROOT / "tests" / "data" / "real_questions_split.yaml"
     SEARCH_TOP_K: int = Field(5, ge=1, le=50)
 
     # Web widget: pages of other origins (the government site) that may embed /widget.js and call
@@ -149,6 +154,10 @@ class Settings(BaseSettings):
     @property
     def embedding_cache_path(self) -> Path:
         return self.VAR_DIR / "cache" / "embeddings.sqlite"
+
+    @property
+    def triage_dir(self) -> Path:
+        return self.VAR_DIR / "triage"
 
     @property
     def uses_default_model(self) -> bool:

@@ -1,0 +1,156 @@
+"""The one turn policy: a turn (``actions/turn.Turn``) is mapped through one table to its reply.
+
+Rasa's rules choose which of our actions runs, which is the NLU's reading of the message; the
+table reads that together with everything else the turn tells (crisis words, the matter kept
+from earlier turns, a date the bot asked for, whether the message follows up, asks or
+describes) and picks the first row that holds. Every row's builder returns the reply and the
+matter as it stands after the turn; the slot events come from the difference.
+
+Crisis comes first here, in the action server; the service (``bot/conversation``) guarantees
+the help lines once more for replies that did not come from this table (Rasa's canned ones).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rasa_sdk.events import ActiveLoop, SlotSet
+
+from . import answer, deadline, escalation, fallback, local_info, triage, welcome
+from .crisis import crisis_reply
+from .render import Reply
+from .turn import FORM, Matter, Turn
+
+ACK_INTENTS = frozenset({"affirm", "deny"})
+ACK_MAX_CHARS = 8
+
+Outcome = tuple[Reply, Matter]
+Build = Callable[[Turn], Outcome]
+
+
+def _words(turn: Turn):
+    words = turn.rt.kb.words
+    assert words is not None, "sources/dialogue_words.yaml is missing"
+    return words
+
+
+def _has(turn: Turn, pattern: str, text: str | None = None) -> bool:
+    return _words(turn).has(pattern, turn.text if text is None else text)
+
+
+# -- what kind of message it is (each a predicate over the turn) ------------------------------
+def is_blank(turn: Turn) -> bool:
+    return not any(ch.isalnum() for ch in turn.text)
+
+
+def is_date_reply(turn: Turn) -> bool:
+    return turn.asked_for_date and not turn.crisis and deadline.date_reply_question(turn) is not None
+
+
+def is_ack(turn: Turn) -> bool:
+    """A bare yes or no outside the form (inside it, the form reads it as its answer)."""
+    return (turn.intent in ACK_INTENTS and not turn.form_active and len(turn.core) <= ACK_MAX_CHARS
+            and not turn.asks)
+
+
+def is_about_the_bot(turn: Turn) -> bool:
+    return _has(turn, "about_the_bot") and not _has(turn, "harm")
+
+
+def is_escalation(turn: Turn) -> bool:
+    """Escalation talk (越级, 堵门, 去北京), when the NLU read it so or it is a threat to disrupt."""
+    if not _has(turn, "escalation"):
+        return False
+    return turn.action == "action_steer" or _has(turn, "disrupts")
+
+
+def asks_when(turn: Turn) -> bool:
+    """「最晚哪天」「还来得及吗」 about a limit named here or by the matter (「那仲裁最晚哪天」)."""
+    return _has(turn, "asks_when") and deadline.question_of(turn) is not None
+
+
+def asks_how_long_a_step_takes(turn: Turn) -> bool:
+    """「复查完了多久给我答复」: how long a named step takes, no date to count from."""
+    return (_has(turn, "asks_how_long") and not _has(turn, "asks_when") and _words(turn).names_topic(turn.text)
+            and turn.date is None)
+
+
+def asks_how_long_after_matter(turn: Turn) -> bool:
+    return _has(turn, "asks_how_long") and turn.follows_up
+
+
+def asks_how_long_of_nothing(turn: Turn) -> bool:
+    return (_has(turn, "asks_how_long") and _words(turn).is_follow_up(turn.text) and not turn.matter.text
+            and turn.intent != "out_of_scope")
+
+
+def is_out_of_scope(turn: Turn) -> bool:
+    """Out of scope as the NLU read it (and no harm told), or as the route model reads a legal-sounding
+    text (criminal defence, tax planning, drafting): no routes either way."""
+    if _has(turn, "harm") or turn.crisis:
+        return False
+    if turn.intent == "out_of_scope":
+        return True
+    return turn.action in ("action_answer", "action_triage", "action_fallback") and turn.triage.out_of_scope \
+        and not turn.follows_up
+
+
+def is_question(turn: Turn) -> bool:
+    """A question about a procedure or a right, as the NLU read it, or one it was unsure of that names a
+    procedure; a description that asks (「…这合法吗」) is a description, answered with both."""
+    if turn.action == "action_answer":
+        return True
+    return turn.action == "action_fallback" and turn.asks and _words(turn).names_topic(turn.text)
+
+
+def is_unsure(turn: Turn) -> bool:
+    """The NLU could not read it and it names nothing to go on."""
+    return turn.action == "action_fallback" and turn.intent in ("nlu_fallback", *ACK_INTENTS, "inform") \
+        and not _words(turn).names_topic(turn.text) and not _has(turn, "harm")
+
+
+# -- the table --------------------------------------------------------------------------------
+TABLE: list[tuple[str, Callable[[Turn], bool], Build]] = [
+    ("crisis", lambda t: t.crisis is not None or t.action == "action_crisis", lambda t: crisis_reply(t)),
+    ("blank", is_blank, fallback.listening),
+    ("date_reply", is_date_reply, deadline.date_reply),
+    ("stage_reply", lambda t: triage.stage_of_reply(t) is not None, triage.stage_answered),
+    ("ack", is_ack, fallback.acknowledgement),
+    ("about_the_bot", is_about_the_bot, fallback.sorry),
+    ("welcome", lambda t: t.action == "action_welcome", welcome.welcome),
+    ("human", lambda t: t.action == "action_human_help", fallback.human),
+    ("form_answered", lambda t: t.action == "action_triage_answer", triage.form_answered),
+    ("local", lambda t: t.action == "action_local_info", local_info.local),
+    ("escalation", is_escalation, escalation.steer),
+    ("deadline", asks_when, deadline.deadline),
+    ("step_takes", asks_how_long_a_step_takes, deadline.step_limits),
+    ("how_long", asks_how_long_after_matter, deadline.matter_limits),
+    ("how_long_of_what", asks_how_long_of_nothing, deadline.which_matter),
+    ("follow_up", lambda t: t.follows_up, answer.follow_up),
+    ("out_of_scope", is_out_of_scope, fallback.out_of_scope),
+    ("question", is_question, answer.question),
+    ("unsure", is_unsure, fallback.unsure),
+    ("description", lambda t: True, triage.description),
+]
+
+
+def decide(turn: Turn) -> str:
+    """The name of the table's row for ``turn``."""
+    return next(name for name, when, _ in TABLE if when(turn))
+
+
+def respond(turn: Turn) -> tuple[Reply, list[dict[str, Any]]]:
+    """The reply to the turn and the events that keep what it established."""
+    name = decide(turn)
+    build = next(b for n, _, b in TABLE if n == name)
+    reply, matter = build(turn)
+    reply.extra["rule"] = name
+    events = matter.events(turn.matter)
+    if reply.extra.pop("start_form", False):
+        events.append(ActiveLoop(FORM))
+    if name in ("crisis", "form_answered"):
+        events += [SlotSet("requested_slot", None)]
+    if name == "form_answered":
+        events += [SlotSet("problem_domain", None), SlotSet("case_status", None)]
+    return reply, events
