@@ -154,6 +154,7 @@ def answer_question(turn: Turn, text: str, asked: str | None = None, follow: Fol
     if top is not None:
         said, cited, faq_routes = what_it_says(turn, top, asked or text)
         reply.texts.append(said)
+        reply.extra["quoted"] = cited
         for aid in cited:
             reply.cite(kb, aid)
     for h in articles[:3]:

@@ -29,7 +29,8 @@ def crisis_reply(turn: Turn) -> tuple[Reply, Matter]:
 
     kb = turn.rt.kb
     kind = turn.crisis or "intent"
-    first = (kb.words.crisis_routes.get(kind) if kb.words else None) or CRISIS
+    sure = kb.words.crisis_routes.get(kind) if kb.words else None   # None: the matter's routes stay first
+    first = sure or CRISIS
     words = kb.words
     describes = words is not None and not words.says_nothing(turn.text) and not turn.triage.out_of_scope \
         and (turn.crisis is None or turn.action != "action_crisis")
@@ -39,9 +40,12 @@ def crisis_reply(turn: Turn) -> tuple[Reply, Matter]:
         reply.texts.insert(0, help_lines(turn))
         routes, cards = reply.routes, reply.cards
         reply.routes, reply.cards = [], []
+        if sure is None:   # no crisis words: the matter's routes first, the help lines' route last
+            reply.routes, reply.cards = routes, cards
         reply.add_route(kb, kb.routes[first], CRISIS_WHY)
-        reply.routes += [r for r in routes if r["id"] != first]
-        reply.cards += [c for c in cards if c["id"] != first]
+        if sure is not None:
+            reply.routes += [r for r in routes if r["id"] != first]
+            reply.cards += [c for c in cards if c["id"] != first]
         matter = turn.remembered(turn.text, next((r["id"] for r in routes if r["id"] != CRISIS), None))
     else:
         reply = Reply(CRISIS)
@@ -53,3 +57,11 @@ def crisis_reply(turn: Turn) -> tuple[Reply, Matter]:
         matter = turn.remembered()
     reply.extra["crisis"] = kind
     return reply, matter
+
+
+def with_help_lines(turn: Turn, reply: Reply) -> None:
+    """The help lines before ``reply``, and the crisis route after its own: for danger only the crisis
+    model heard, which is less certain than the lexicon."""
+    reply.texts.insert(0, help_lines(turn))
+    reply.add_route(turn.rt.kb, turn.rt.kb.routes[CRISIS], CRISIS_WHY)
+    reply.extra["crisis"] = turn.crisis

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from knowledge.deadlines import APPEAL_NOT_ADMIN, answer_deadline, find_limit, with_follow_up_date
+from knowledge.deadlines import answer_deadline, find_limit, with_follow_up_date
 
 from .render import DISCLAIMER, Reply, excerpt, legal_hotline, limit_line, limits_for
 from .turn import DATE_REQUEST, Matter, Turn
@@ -80,14 +80,13 @@ def deadline_reply(turn: Turn, text: str, known_start: dt.date | None = None) ->
     if found.limit is None:
         # a time limit the indexed texts do not contain (a civil appeal): never a computed date
         reply.texts.append(f"{found.topic}的期限，我这里收录的法律条文里没有相应规定，不能替您计算日期，以免算错耽误您。"
-                           f"请马上查看判决书、裁定书等文书上的告知内容，或拨打 {legal_hotline(kb)} 问清楚。"
-                           + ("如果是告政府的行政案件，可以告诉我，我按《行政诉讼法》的规定帮您算。"
-                              if found.kind == APPEAL_NOT_ADMIN else ""))
+                           f"请马上查看判决书、裁定书等文书上的告知内容，或拨打 {legal_hotline(kb)} 问清楚。")
         reply.add_route(kb, kb.routes["legal_aid"], "期限问题可以先问公共法律服务热线", None)
         return reply
     card, limit = found.route, found.limit
     assert card is not None
     reply.cite(kb, limit.basis)
+    reply.extra["quoted"] = [limit.basis]
     reply.add_route(kb, card, f"{limit.label}的期限", None)
     rule = f"{kb.corpus.citation(limit.basis)}：“{limit.quote}”。"
     others = [tl for tl in card.time_limits if tl.basis == limit.basis and tl is not limit and tl.period
@@ -148,7 +147,8 @@ def time_limits_reply(turn: Turn, matter: str) -> Reply:
     route = turn.matter.route if matter == turn.matter.text and turn.matter.route else ranking[0].route
     reply = Reply("answer")
     card = kb.routes[route]
-    lead = f"就您前面说的“{excerpt(matter, 40)}”，按【{card.name}】办理"
+    lead = (f"就您前面说的“{excerpt(matter, 40)}”，按【{card.name}】办理" if matter != turn.text
+            else f"按【{card.name}】办理")
     limits = limits_for(kb, card, matter)
     if limits:
         lines = [f"· {limit_line(kb, tl, with_start=True)}" for tl in limits[:MAX_LIMIT_LINES]]
@@ -156,6 +156,7 @@ def time_limits_reply(turn: Turn, matter: str) -> Reply:
         reply.texts.append(f"{lead}，各环节的期限：\n" + "\n".join(lines) + more)
         for tl in limits:
             reply.cite(kb, tl.basis)
+        reply.extra["quoted"] = list(dict.fromkeys(tl.basis for tl in limits[:MAX_LIMIT_LINES]))
     else:
         reply.texts.append(f"{lead}。这条途径的办理期限，我收录的条文里没有规定，具体可以向办理机关或 "
                            f"{legal_hotline(kb, pack)} 问清楚。")

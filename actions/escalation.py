@@ -46,12 +46,7 @@ def steer(turn: Turn) -> tuple[Reply, Matter]:
     kb = turn.rt.kb
     words = kb.words
     own = words is not None and words.names_matter_besides_escalation(turn.text)
-    if not words or not words.has("escalation", turn.text):
-        matter = turn.text   # read as escalation, but no word of it: a problem told
-    elif own:
-        matter = turn.text
-    else:
-        matter = turn.matter.text
+    matter = turn.text if own else turn.matter.text
     if matter is not None and turn.form_active and turn.matter.text and matter != turn.matter.text:
         matter = f"{turn.matter.text}，{turn.text}"
     if matter is None:
@@ -61,7 +56,7 @@ def steer(turn: Turn) -> tuple[Reply, Matter]:
         reply.add_route(kb, card, card.summary, turn.pack)
         reply.texts.append(DISCLAIMER.format(legal_hotline=legal_hotline(kb, turn.pack)))
         return with_visit_rules(turn, reply), turn.remembered()
-    triage = turn.classify(matter)
+    triage = turn.classify(words.without_escalation(matter) if words else matter)
     reply = triage_reply(turn, matter, triage, card_shown_before=matter == turn.matter.text
                          and turn.matter.route == triage.routes[0])
     if words is not None and words.has("escalation", turn.text):

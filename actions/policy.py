@@ -17,8 +17,10 @@ from typing import Any
 
 from rasa_sdk.events import ActiveLoop, SlotSet
 
+from knowledge.crisis import MODEL_KIND
+
 from . import answer, deadline, escalation, fallback, local_info, triage, welcome
-from .crisis import crisis_reply
+from .crisis import crisis_reply, with_help_lines
 from .render import Reply
 from .turn import FORM, Matter, Turn
 
@@ -105,18 +107,24 @@ def is_question(turn: Turn) -> bool:
 
 
 def is_unsure(turn: Turn) -> bool:
-    """The NLU could not read it and it names nothing to go on."""
-    return turn.action == "action_fallback" and turn.intent in ("nlu_fallback", *ACK_INTENTS, "inform") \
-        and not _words(turn).names_topic(turn.text) and not _has(turn, "harm")
+    """The NLU could not read it (or read a yes, a no, an answer out of place): the closest provisions
+    named, not quoted; harm told is a problem, whatever it was read as."""
+    return turn.action == "action_fallback" and not _has(turn, "harm")
 
 
 # -- the table --------------------------------------------------------------------------------
+def is_crisis(turn: Turn) -> bool:
+    """Crisis words or phrasings of the lexicon, or the NLU's crisis reading; what only the crisis model
+    finds is less certain: the reply keeps its own answer and the help lines go before it (``respond``)."""
+    return (turn.crisis is not None and turn.crisis != MODEL_KIND) or turn.action == "action_crisis"
+
+
 TABLE: list[tuple[str, Callable[[Turn], bool], Build]] = [
-    ("crisis", lambda t: t.crisis is not None or t.action == "action_crisis", lambda t: crisis_reply(t)),
-    ("blank", is_blank, fallback.listening),
+    ("crisis", is_crisis, crisis_reply),
     ("date_reply", is_date_reply, deadline.date_reply),
     ("stage_reply", lambda t: triage.stage_of_reply(t) is not None, triage.stage_answered),
     ("ack", is_ack, fallback.acknowledgement),
+    ("blank", is_blank, fallback.listening),
     ("about_the_bot", is_about_the_bot, fallback.sorry),
     ("welcome", lambda t: t.action == "action_welcome", welcome.welcome),
     ("human", lambda t: t.action == "action_human_help", fallback.human),
@@ -146,6 +154,8 @@ def respond(turn: Turn) -> tuple[Reply, list[dict[str, Any]]]:
     build = next(b for n, _, b in TABLE if n == name)
     reply, matter = build(turn)
     reply.extra["rule"] = name
+    if turn.crisis == MODEL_KIND and name != "crisis":
+        with_help_lines(turn, reply)
     events = matter.events(turn.matter)
     if reply.extra.pop("start_form", False):
         events.append(ActiveLoop(FORM))

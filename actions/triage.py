@@ -89,6 +89,7 @@ def triage_reply(turn: Turn, text: str, triage: Triage, card_shown_before: bool 
     if inside is not None:
         title, body, cited = inside
         reply.detail(title, body)
+        reply.extra["quoted"] = cited
         for aid in cited:
             reply.cite(kb, aid)
     if len(show) > 1:
@@ -145,7 +146,13 @@ def description(turn: Turn) -> tuple[Reply, Matter]:
     words = turn.rt.kb.words
     text, triage = turn.text, turn.triage
     nothing = words is not None and words.says_nothing(text)
-    if triage.decision != "answer" or nothing:
+    if turn.form_active and turn.matter.text and not nothing:
+        # said while the form asks about the matter (an interruption the form rejected): about that
+        # matter, answered with it now, no second round of questions
+        text = turn.matter.text if turn.core in core_text(turn.matter.text) else f"{turn.matter.text}，{turn.text}"
+        best = turn.classify(text)
+        triage = Triage(best.ranking, best.crisis, "answer", False, best.scores)
+    elif triage.decision != "answer" or nothing:
         text, triage = continued(turn, triage)
     if triage.decision == "ask" and turn.matter.text and not nothing and turn.asked_this_session:
         text, triage = answered_with(turn)
@@ -156,6 +163,8 @@ def description(turn: Turn) -> tuple[Reply, Matter]:
         reply = triage_reply(turn, text, triage, card_shown_before=same and turn.matter.route == triage.routes[0])
         if triage.decision == "answer_and_ask" and not turn.case_status and not turn.matter.stage:
             ask_one(reply)
+        if turn.action == "action_deadline":   # a deadline question that names no step of its own
+            reply.detail("计算期限", "如需计算期限，请告诉我是哪个环节和日期，例如：“我10月8日收到信访处理意见，复查最晚哪天申请？”")
         return reply, turn.remembered(text, triage.routes[0])
     reply = Reply("clarify", needs_clarification=True)
     reply.texts.append("为了给您指对路，我先问一两个简单的问题。")

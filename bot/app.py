@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from channels.web import router as web_router
 from channels.wechat import WeChatConnector
 from channels.wechat import router as wechat_router
+from common.settings import Settings, get_settings
 from knowledge.channels import load_channels
 from knowledge.index import Manifest
 from knowledge.routes import load_route_ids
@@ -23,7 +24,6 @@ from .api import api_router
 from .conversation import Conversations
 from .prefetch import QueryPrefetcher
 from .rasa_client import RasaClient, RasaUnavailable
-from common.settings import Settings, get_settings
 from .store import Store
 
 logger = logging.getLogger(__name__)

@@ -6,10 +6,65 @@ import asyncio
 import statistics
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import httpx
 import yaml
+
+from knowledge.real_questions import RealQuestion
+from knowledge.route_metrics import Outcome, route_figures
+
+TRIAGE_KINDS = frozenset({"triage", "steer", "crisis"})   # replies whose first message is a plan
+
+
+def ask_all(api: str, texts: list[str], progress=None) -> list[dict]:
+    """``/api/ask`` for each text (an empty answer for a refused one), with progress every 20."""
+    out = []
+    with httpx.Client(base_url=api, timeout=60) as client:
+        for i, text in enumerate(texts, 1):
+            resp = client.post("/api/ask", json={"text": text})
+            out.append(resp.json() if resp.status_code == 200 else {})
+            if progress and (i % 20 == 0 or i == len(texts)):
+                progress(f"  {i}/{len(texts)}")
+    return out
+
+
+def outcome_of(answer: dict) -> Outcome:
+    """What a /api/ask answer gave: its routes, whether it asked first, the first message's length
+    (a plan: triage replies only)."""
+    routes = tuple(r["id"] for r in answer.get("routes", []))
+    first = (answer.get("messages") or [""])[0]
+    plan = answer.get("kind") in TRIAGE_KINDS
+    return Outcome(routes, asked=bool(answer.get("needs_clarification")), first_chars=len(first) if plan else None)
+
+
+def evaluate_real(api: str, items: list[RealQuestion], progress=None) -> dict:
+    """The real questions through ``/api/ask``: the figures of ``knowledge/route_metrics``, and how many
+    answers came with one question to settle the route."""
+    answers = ask_all(api, [q.text for q in items], progress)
+    figures = route_figures(items, [outcome_of(a) for a in answers])
+    scoped = [a for q, a in zip(items, answers, strict=True) if q.in_scope]
+    figures["answered_with_question"] = sum(bool(a.get("question")) for a in scoped) / max(len(scoped), 1)
+    figures["kinds"] = dict(Counter(a.get("kind") for a in answers))
+    return figures
+
+
+def evaluate_quotes(api: str, questions: list, progress=None) -> dict:
+    """Procedure questions through ``/api/ask``: is the article the answer quotes (first) one that answers
+    the question? Also counted: answers that say the texts do not answer it (kind ``unknown``)."""
+    answers = ask_all(api, [q.q for q in questions], progress)
+    right = 0
+    misses = []
+    for q, a in zip(questions, answers, strict=True):
+        quoted = a.get("quoted") or []
+        if quoted and quoted[0] in q.ids:
+            right += 1
+        else:
+            misses.append({"q": q.q, "expected": list(q.ids), "quoted": quoted[:2], "kind": a.get("kind")})
+    n = max(len(questions), 1)
+    return {"n": len(questions), "right": right, "share": right / n,
+            "unknown": sum(a.get("kind") == "unknown" for a in answers), "misses": misses}
 
 
 def load_routes_dev(path: Path) -> list[dict]:

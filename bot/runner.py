@@ -19,8 +19,9 @@ from urllib.parse import unquote, urlparse
 
 import httpx
 
-from .placement import Placement, pin_on_exec, plan
 from common.settings import PROJECT_ROOT, Settings
+
+from .placement import Placement, pin_on_exec, plan
 
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
 PYTHON = Path(sys.executable)

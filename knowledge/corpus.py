@@ -40,6 +40,8 @@ class Law:
     complete: bool
     header: dict[str, str]
     superseded_by: str | None = None
+    # one file holding excerpts of several laws: top heading → the short name its articles are cited by
+    parts: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_current(self) -> bool:
@@ -55,6 +57,7 @@ class Article:
     text: str
     chapter: str = ""
     section: str = ""
+    part: str = ""      # the file's top heading above the article (a file with excerpts of several laws)
 
     @property
     def id(self) -> str:
@@ -86,7 +89,9 @@ class Corpus:
     def citation(self, article_id: str) -> str:
         """Human citation: 《信访工作条例》第三十五条."""
         art = self.article(article_id)
-        return f"《{self.laws[art.law_id].short}》{art.label}"
+        law = self.laws[art.law_id]
+        short = next((name for heading, name in law.parts if art.part.startswith(heading)), law.short)
+        return f"《{short}》{art.label}"
 
     def fingerprint(self) -> str:
         h = hashlib.sha256()
@@ -135,7 +140,7 @@ def parse_law_text(law_id: str, text: str, origin: str | None = None) -> tuple[d
     header, body = split_header(text, origin)
     header_lines = text[: len(text) - len(body)].count("\n")
     articles: list[Article] = []
-    chapter = section = ""
+    chapter = section = part = ""
     current: dict | None = None
     seen: dict[int, int] = {}
 
@@ -146,7 +151,7 @@ def parse_law_text(law_id: str, text: str, origin: str | None = None) -> tuple[d
             while lines and not lines[-1].strip():
                 lines.pop()
             articles.append(Article(law_id, current["number"], "\n".join(lines).strip(),
-                                    current["chapter"], current["section"]))
+                                    current["chapter"], current["section"], current["part"]))
             current = None
 
     for offset, line in enumerate(body.splitlines()):
@@ -155,7 +160,9 @@ def parse_law_text(law_id: str, text: str, origin: str | None = None) -> tuple[d
         if heading:
             flush()
             level, title = len(heading.group(1)), heading.group(2)
-            if "章" in title or "编" in title or level == 2:
+            if level == 1:
+                part, chapter, section = title, "", ""
+            elif "章" in title or "编" in title or level == 2:
                 chapter, section = title, ""
             elif "节" in title or level >= 3:
                 section = title
@@ -170,12 +177,13 @@ def parse_law_text(law_id: str, text: str, origin: str | None = None) -> tuple[d
             if number in seen:
                 raise SourceError(origin, lineno, f"article {number} appears twice (first at line {seen[number]})")
             seen[number] = lineno
-            current = {"number": number, "lines": [line.strip()], "chapter": chapter, "section": section}
+            current = {"number": number, "lines": [line.strip()], "chapter": chapter, "section": section,
+                       "part": part}
         elif current is not None:
             current["lines"].append(line.rstrip())
     flush()
     # Collapse the blank lines between 款 into single newlines.
-    articles = [Article(a.law_id, a.number, re.sub(r"\n\s*\n+", "\n", a.text), a.chapter, a.section)
+    articles = [Article(a.law_id, a.number, re.sub(r"\n\s*\n+", "\n", a.text), a.chapter, a.section, a.part)
                 for a in articles]
     return header, articles
 
@@ -208,8 +216,9 @@ def load_corpus(laws_dir: Path = LAWS_DIR) -> Corpus:
         if not articles:
             raise SourceError(str(path), 0, "no articles found")
         title = header.get("title", entry["short"])
+        parts = tuple((str(k), str(v)) for k, v in (entry.get("parts") or {}).items())
         corpus.laws[law_id] = Law(law_id, title, entry["short"], entry["status"], bool(entry["complete"]),
-                                  header, entry.get("superseded_by"))
+                                  header, entry.get("superseded_by"), parts)
         for art in articles:
             corpus.articles[art.id] = art
     for law in corpus.laws.values():

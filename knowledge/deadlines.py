@@ -27,7 +27,6 @@ from .yamlpos import load_located
 if TYPE_CHECKING:
     from .kb import KnowledgeBase
 
-APPEAL_NOT_ADMIN = "civil_appeal"   # the kind of an appeal not known to be administrative (not in the texts)
 KINDS_FILE = SOURCES_DIR / "deadline_kinds.yaml"
 
 

@@ -86,6 +86,11 @@ class DialogueWords:
         question, read as such only by the clarifying form)."""
         return self.guess(text, {k: self.stages[k] for k in self.case_stages})
 
+    def without_escalation(self, text: str) -> str:
+        """The matter a message tells, its escalation talk left out: the route is chosen for the matter
+        (「工资一直不给，我要去北京上访」 is a wage claim), not for the manner of raising it."""
+        return self.patterns["escalation"].sub("", text) or text
+
     def names_matter_besides_escalation(self, text: str) -> bool:
         """Whether escalation talk also says what the matter is, its escalation words and the places one
         escalates to left out: 「这回我就去北京」「带人去堵政府大门」 do not."""

@@ -38,8 +38,12 @@ from .tokenizer import Tokenizer
 logger = logging.getLogger(__name__)
 
 CRISIS = "crisis"
-# a prior from the clarifying answers: added to the probabilities of the routes they point at
-PRIOR = 0.3
+CRISIS_FIRST = frozenset({"self_harm", "violence"})
+# the clarifying answers are what the person said: added to the probabilities of the routes they
+# point at (the first route of a list gets all of it, the next half…), where the case stands most
+STATUS_PRIOR = 1.0
+DOMAIN_PRIOR = 0.5
+NO_DOMAIN = "other"   # 「其他」 says nothing about the kind of matter
 
 
 @dataclass(frozen=True)
@@ -182,14 +186,17 @@ class RouteClassifier:
         routes = {r: probs.get(r, 0.0) for r in self.route_list}
         total = sum(routes.values()) or 1.0
         routes = {r: p / total for r, p in routes.items()}   # among the routes, out of scope aside
-        for prior in (self.domain_routes.get(domain or "", []), self.status_routes.get(case_status or "", [])):
+        priors = [(self.status_routes.get(case_status or "", []), STATUS_PRIOR)]
+        if domain != NO_DOMAIN:
+            priors.append((self.domain_routes.get(domain or "", []), DOMAIN_PRIOR))
+        for prior, weight in priors:
             for pos, rid in enumerate(prior):
-                routes[rid] = routes.get(rid, 0.0) + PRIOR / (1 + pos)
+                routes[rid] = routes.get(rid, 0.0) + weight / (1 + pos)
         total = sum(routes.values()) or 1.0
         ordered = sorted(routes, key=lambda r: -routes[r])
         ranking = [RouteScore(r, routes[r] / total, self.why(r, vec)) for r in ordered[:k]]
         out_of_scope = not crisis and domain is None and oos >= self.thresholds.out_of_scope
-        if crisis:
+        if crisis in CRISIS_FIRST:   # the lexicon's kinds of self-harm and violence; the dialogue orders the rest
             ranking = [RouteScore(CRISIS, 1.0, ""), *ranking[: k - 1]]
         top = ranking[0].score if ranking else 0.0
         if crisis or domain is not None or top >= self.thresholds.answer:

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from ..conversation import Conversations
 from common.settings import Settings
+
+from ..conversation import Conversations
 
 
 def get_settings_dep(request: Request) -> Settings:

@@ -82,9 +82,18 @@ class CitationOut(BaseModel):
     text: str
 
 
+class DetailOut(BaseModel):
+    title: str
+    text: str
+
+
 class AskResponse(BaseModel):
-    messages: list[str]
+    messages: list[str] = Field(..., description="回答正文；第一条是简短的办理方案")
+    kind: str | None = Field(None, description="回答类型：triage、answer、deadline、clarify、unknown、out_of_scope、crisis…")
     intent: Intent
     routes: list[RouteOut]
     citations: list[CitationOut]
+    quoted: list[str] = Field(default_factory=list, description="作为答案引用的条文 id（先引用的在前）")
+    details: list[DetailOut] = Field(default_factory=list, description="折叠在方案下面的详细说明")
+    question: str | None = Field(None, description="随回答一起问的一个问题（确定途径用）")
     needs_clarification: bool

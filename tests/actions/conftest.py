@@ -64,3 +64,10 @@ def turn_for(text: str, intent: str = "ask_deadline", action: str = "action_dead
 
     turn = Turn.read(runtime(), tracker(text, intent=intent, **kw), action)
     return dataclasses.replace(turn, today=today) if today else turn
+
+
+def words():
+    """How the dialogue reads a message (sources/dialogue_words.yaml), as the actions load it."""
+    from actions.base import runtime
+
+    return runtime().kb.words

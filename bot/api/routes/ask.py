@@ -1,7 +1,7 @@
 from fastapi import APIRouter
 
 from ..deps import ConversationsDep
-from ..models import AskRequest, AskResponse, CitationOut, Intent, RouteOut
+from ..models import AskRequest, AskResponse, CitationOut, DetailOut, Intent, RouteOut
 
 router = APIRouter(prefix="/api", tags=["ask"])
 OUT_OF_SCOPE = {"out_of_scope", "chitchat", "greet", "goodbye", "thank", "bot_capability"}
@@ -17,7 +17,12 @@ async def ask(req: AskRequest, conversations: ConversationsDep) -> AskResponse:
     # in words the NLU took for small talk, see actions/fallback.HARM).
     as_problem = any(p.get("kind") in PROBLEM_KINDS for p in turn.payloads)
     routes = [] if intent.name in OUT_OF_SCOPE and not as_problem else [RouteOut(**r) for r in turn.routes]
-    return AskResponse(messages=turn.texts, intent=intent, routes=routes,
+    last = turn.payloads[-1] if turn.payloads else {}
+    question = last.get("question") or {}
+    return AskResponse(messages=turn.texts, kind=last.get("kind"), intent=intent, routes=routes,
                        citations=[CitationOut(id=c["id"], law=c["law"], article=c["article"], text=c["text"])
                                   for c in turn.citations],
-                       needs_clarification=turn.needs_clarification)
+                       quoted=[q for p in turn.payloads for q in p.get("quoted", [])],
+                       details=[DetailOut(title=d.get("title", ""), text=d.get("text", ""))
+                                for p in turn.payloads for d in p.get("details") or []],
+                       question=question.get("text"), needs_clarification=turn.needs_clarification)
