@@ -96,20 +96,24 @@ def question_part(turn: Turn, text: str) -> str:
 
 
 def answer_inside(turn: Turn, text: str) -> tuple[str, str, list[str]] | None:
-    """For a description that asks something: what the article answering it says (title, text, cited),
-    when one of the articles found speaks to the question's own words; else None."""
-    if not turn.asks:
+    """What the article closest to a description says of it (title, text, cited): of the clauses that ask
+    (「…这合法吗」), else of the whole description. Only an article that speaks to the words asked (or
+    told) counts (``answering_hit``); a clause that asks nothing in particular (「…怎么办」) is answered
+    by the plan, and so is a description none of whose articles speaks to it."""
+    tokenizer = turn.rt.retriever.index.tokenizer
+    asked = question_part(turn, text) if turn.asks else text
+    if not content_words(tokenizer, asked):
         return None
-    asked = question_part(turn, text)
     hits = turn.rt.retriever.search(text, k=5, filters=Filters(region=turn.pack.region_code if turn.pack else None))
     articles = [h for h in hits if h.article is not None]
     if not articles:
         return None
-    top, words = answering_hit(turn, asked, articles)
-    if top is None or (not words and not content_words(turn.rt.retriever.index.tokenizer, asked)):
+    top, _ = answering_hit(turn, asked, articles)
+    if top is None:
         return None
     body, cited, _ = what_it_says(turn, top, asked)
-    return f"关于您问的“{excerpt(asked, 24)}”", body, cited
+    title = f"关于您问的“{excerpt(asked, 24)}”" if turn.asks and asked != text else "相关规定"
+    return title, body, cited
 
 
 @dataclass(frozen=True)

@@ -169,8 +169,19 @@ def time_limits_reply(turn: Turn, matter: str) -> Reply:
 
 
 def step_limits(turn: Turn) -> tuple[Reply, Matter]:
-    """「复查完了多久给我答复」: the limits of the step's route (no date to count from)."""
-    reply = time_limits_reply(turn, turn.text)
+    """「工伤认定一般多久能出结果」: how long a named step takes. The article that answers it first (the one
+    retrieval finds and the question's words are checked against), then every limit of the step's route,
+    folded under it; when no article speaks to it, the route's limits themselves."""
+    from .answer import answer_question
+
+    reply = answer_question(turn, turn.text, asked=turn.words.own_words(turn.text))
+    limits = time_limits_reply(turn, turn.text)
+    if reply.kind != "answer":
+        reply = limits
+    else:
+        reply.detail("这条途径各环节的期限", limits.texts[0])
+        for c in limits.citations:
+            reply.cite(turn.rt.kb, c["id"])
     return reply, turn.remembered(turn.text, reply.routes[0]["id"] if reply.routes else None)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from rasa_sdk.events import ActiveLoop, SlotSet
 
+from knowledge.coverage import content_words
 from knowledge.crisis import MODEL_KIND
 
 from . import answer, deadline, escalation, fallback, local_info, triage, welcome
@@ -88,14 +89,14 @@ def asks_how_long_of_nothing(turn: Turn) -> bool:
 
 
 def is_out_of_scope(turn: Turn) -> bool:
-    """Out of scope as the NLU read it (and no harm told), or as the route model reads a legal-sounding
-    text (criminal defence, tax planning, drafting): no routes either way."""
-    if _has(turn, "harm") or turn.crisis:
+    """Out of scope as the NLU read it (unless harm is told: small talk is the NLU's mistake then), or as
+    the route model reads it (criminal defence, tax planning, drafting: its out-of-scope class learned
+    those, harm words and all): no routes either way."""
+    if turn.crisis:
         return False
-    if turn.intent == "out_of_scope":
+    if turn.intent == "out_of_scope" and not _has(turn, "harm"):
         return True
-    return turn.action in ("action_answer", "action_triage", "action_fallback") and turn.triage.out_of_scope \
-        and not turn.follows_up
+    return turn.triage.out_of_scope and not turn.follows_up
 
 
 def is_question(turn: Turn) -> bool:
@@ -103,7 +104,21 @@ def is_question(turn: Turn) -> bool:
     procedure; a description that asks (「…这合法吗」) is a description, answered with both."""
     if turn.action == "action_answer":
         return True
-    return turn.action == "action_fallback" and turn.asks and _words(turn).names_topic(turn.text)
+    # unsure what was meant: a question about a procedure, with a word of its own an article can be
+    # checked against (with none, the first article found would be quoted unchecked)
+    return (turn.action == "action_fallback" and turn.asks and _words(turn).names_topic(turn.text)
+            and bool(content_words(turn.rt.retriever.index.tokenizer, _words(turn).own_words(turn.text))))
+
+
+PROCEDURE_ROUTES = frozenset({"xinfang", "xinfang_review"})
+
+
+def asks_about_the_procedure(turn: Turn) -> bool:
+    """A question whose matter is 信访 itself (the route model's first route: 信访 or its review): what the
+    procedure says answers it, so the article comes first and the route after it, whatever the NLU read
+    (「俺不识字，写不了材料，嘴上说行不行」 is a question about 第十七条, not a problem to triage)."""
+    return turn.asks and not turn.triage.out_of_scope and turn.triage.routes[:1] != [] \
+        and turn.triage.routes[0] in PROCEDURE_ROUTES
 
 
 def is_unsure(turn: Turn) -> bool:
@@ -114,9 +129,10 @@ def is_unsure(turn: Turn) -> bool:
 
 # -- the table --------------------------------------------------------------------------------
 def is_crisis(turn: Turn) -> bool:
-    """Crisis words or phrasings of the lexicon, or the NLU's crisis reading; what only the crisis model
-    finds is less certain: the reply keeps its own answer and the help lines go before it (``respond``)."""
-    return (turn.crisis is not None and turn.crisis != MODEL_KIND) or turn.action == "action_crisis"
+    """Crisis words or phrasings of the lexicon (``knowledge/crisis``, the one check). What only the crisis
+    model finds is less certain: the reply keeps its own answer and the help lines go before it
+    (``respond``). The NLU's crisis reading alone decides nothing: it took 「同村同姓可以结婚嘛」 for one."""
+    return turn.crisis is not None and turn.crisis != MODEL_KIND
 
 
 TABLE: list[tuple[str, Callable[[Turn], bool], Build]] = [
@@ -138,6 +154,7 @@ TABLE: list[tuple[str, Callable[[Turn], bool], Build]] = [
     ("follow_up", lambda t: t.follows_up, answer.follow_up),
     ("out_of_scope", is_out_of_scope, fallback.out_of_scope),
     ("question", is_question, answer.question),
+    ("procedure_question", asks_about_the_procedure, answer.question),
     ("unsure", is_unsure, fallback.unsure),
     ("description", lambda t: True, triage.description),
 ]
