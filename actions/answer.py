@@ -204,7 +204,11 @@ def question(turn: Turn) -> tuple[Reply, Matter]:
     """A question of its own: the article that answers it and the route for what it is about."""
     words = turn.rt.kb.words
     asked = words.own_words(turn.text) if words else turn.text
-    strict = turn.action == "action_fallback"
+    strict = turn.action == "action_fallback"   # the NLU was unsure: only a checked answer is given
+    if strict and not content_words(turn.rt.retriever.index.tokenizer, asked):
+        from .fallback import unsure
+
+        return unsure(turn)
     reply = answer_question(turn, turn.text, asked=asked, strict=strict)
     if strict and reply.kind != "answer":
         from .fallback import unsure
