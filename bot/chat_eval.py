@@ -8,6 +8,7 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import httpx
 import yaml
@@ -151,7 +152,7 @@ def bench_chat(api: str, rasa: str, texts: list[str], levels: list[int], per_lev
     for target in targets:  # warm-up
         asyncio.run(_load(urls[target], bodies(target, 8), 2))
     rounds = max(1, min(rounds, per_level))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for clients in levels:
         lat: dict[str, list[float]] = {t: [] for t in targets}
         spent = dict.fromkeys(targets, 0.0)
@@ -168,6 +169,6 @@ def bench_chat(api: str, rasa: str, texts: list[str], levels: list[int], per_lev
                          "p50_ms": statistics.median(lat[target]), "p95_ms": _p(lat[target], 0.95),
                          "throughput": done[target] / spent[target]})
     top = max(levels)
-    sat = {r["target"]: r["throughput"] for r in rows if r["clients"] == top}
+    sat: dict[str, float] = {r["target"]: r["throughput"] for r in rows if r["clients"] == top}
     ratios = {t: sat[t] / sat["bare_rasa"] for t in ("ask", "chat") if sat.get("bare_rasa")}
     return {"rows": rows, "ratios": ratios, "rounds": rounds}

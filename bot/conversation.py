@@ -99,7 +99,7 @@ class Conversations:
                 msg["buttons"] = [{"title": b.get("title", ""), "payload": b.get("payload", "")} for b in m["buttons"]]
             if msg:
                 turn.messages.append(msg)
-        intents = [p.get("intent") for p in turn.payloads if p.get("intent", {}).get("name")]
+        intents = [p["intent"] for p in turn.payloads if (p.get("intent") or {}).get("name")]
         if intents:
             turn.intent = intents[-1]
         elif parse_intent:
@@ -129,7 +129,7 @@ class Conversations:
                        "citations": [], "cards": [], "needs_clarification": False}
             turn.texts, turn.messages = [CRISIS_FOLLOW_UP], [{"text": CRISIS_FOLLOW_UP}, {"custom": payload}]
             turn.payloads = [payload]
-            turn.intent = payload["intent"]   # what the service answered, not the canned reply's intent
+            turn.intent = dict(payload["intent"])   # type: ignore[call-overload]  # what the service answered
         first = crisis_message(self.channels)
         turn.texts.insert(0, first)
         turn.messages.insert(0, {"text": first})
@@ -141,7 +141,7 @@ class Conversations:
         ``prefetch_max_inflight`` turns at Rasa the action server is busy with their actions, a
         prefetch would only delay them, and the turn waits for Rasa anyway, so it is skipped.
         """
-        if self.rasa.inflight <= self.prefetch_max_inflight:
+        if self.prefetch is not None and self.rasa.inflight <= self.prefetch_max_inflight:
             self.prefetch(masked)
 
     async def _record(self, turn: Turn, channel: str, user_hash: str, masked: str, channel_ref: str | None) -> bool:
@@ -150,6 +150,8 @@ class Conversations:
                          intent=turn.intent.get("name"), confidence=turn.intent.get("confidence"),
                          kind=kinds[-1] if kinds else None, routes=tuple(r["id"] for r in turn.routes),
                          answered=not kinds or kinds[-1] not in UNANSWERED_KINDS)
+        if self.store is None:
+            return True
         try:
             return await asyncio.to_thread(self.store.record_turn, rec)
         except Exception:  # analytics must never cost the citizen the answer

@@ -171,7 +171,7 @@ class Stack:
                     "EMBEDDING_THREADS": str(s.EMBEDDING_THREADS or 1)})
         say(f"==> 启动动作服务（127.0.0.1:{s.ACTIONS_PORT}）与 Rasa（127.0.0.1:{rasa_port}）…")
         if self.placement:
-            say(f"    Rasa 使用 CPU {sorted(self.rasa_cpus)}，动作服务与 API 使用 CPU {sorted(self.other_cpus)}"
+            say(f"    Rasa 使用 CPU {sorted(self.rasa_cpus or ())}，动作服务与 API 使用 CPU {sorted(self.other_cpus or ())}"
                 "（CPU_PLACEMENT=false 可关闭）")
         self._spawn("actions", [str(PYTHON), "-m", "actions.server", "--port", str(s.ACTIONS_PORT)], env,
                     cpus=self.other_cpus)

@@ -26,11 +26,12 @@ class BM25:
                 tfs.append(tf)
         n = max(len(docs_tokens), 1)
         avgdl = float(lengths.mean()) if len(docs_tokens) else 1.0
-        tf = np.asarray(tfs, dtype=np.float32)
+        tf_all = np.asarray(tfs, dtype=np.float32)
         df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=len(self.vocab)).astype(np.float32)
         idf = np.log1p((n - df + 0.5) / (df + 0.5))
         dl = lengths[np.asarray(rows, dtype=np.int64)] if rows else np.zeros(0, np.float32)
-        weight = idf[np.asarray(cols, dtype=np.int64)] * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / max(avgdl, 1e-9)))
+        weight = (idf[np.asarray(cols, dtype=np.int64)] * tf_all * (k1 + 1)
+                  / (tf_all + k1 * (1 - b + b * dl / max(avgdl, 1e-9))))
         self.matrix = sparse.csc_matrix((weight, (rows, cols)), shape=(len(docs_tokens), len(self.vocab)),
                                         dtype=np.float32)
         self.size = len(docs_tokens)

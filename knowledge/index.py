@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -78,6 +79,7 @@ def _faiss_index(vectors: np.ndarray):
     import faiss
 
     dim = vectors.shape[1]
+    index: Any
     if len(vectors) <= EXACT_LIMIT:
         index = faiss.IndexFlatIP(dim)
         kind = "IndexFlatIP"

@@ -91,7 +91,7 @@ class KnowledgeBase:
             return None
         pack = self.packs[parts[1]]
         for item in (*pack.rules, *pack.faq):
-            if item.id == parts[2]:
+            if getattr(item, "id", None) == parts[2]:
                 return pack, item
         return None
 

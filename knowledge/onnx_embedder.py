@@ -212,6 +212,7 @@ class OnnxEmbedder(QueryCache):
     def _embed_many(self, texts: list[str], prompt: str) -> np.ndarray:
         session = self._load()
         prefix = self._manifest["prompts"].get(prompt, "")
+        assert self._tokenizer is not None   # loaded with the session
         encs = self._tokenizer.encode_batch([prefix + t for t in texts])
         ids = np.array([e.ids for e in encs], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encs], dtype=np.int64)

@@ -49,7 +49,7 @@ def _jsonl(path: Path) -> list[dict]:
             try:
                 rows.append(json.loads(line))
             except ValueError as exc:
-                raise SourceError(f"{path}:{n}: not JSON ({exc})") from None
+                raise SourceError(str(path), n, f"not JSON ({exc})") from None
     return rows
 
 
@@ -61,14 +61,14 @@ def load_real_questions(data_dir: Path, route_ids: set[str] | None = None) -> li
     for q in questions:
         label = by_id.get(q["id"])
         if label is None:
-            raise SourceError(f"{data_dir / LABELS_FILE}: no label for {q['id']}")
+            raise SourceError(str(data_dir / LABELS_FILE), 0, f"no label for {q['id']}")
         item = RealQuestion(id=q["id"], text=q["text"], topic=q.get("topic", ""), in_scope=bool(label["in_scope"]),
                             primary=label.get("primary"), acceptable=tuple(label.get("acceptable") or ()),
                             wrong=tuple(label.get("wrong") or ()),
                             needs_clarification=bool(label.get("needs_clarification")))
         named = {r for r in (item.primary, *item.acceptable, *item.wrong) if r}
         if route_ids is not None and named - route_ids:
-            raise SourceError(f"{data_dir / LABELS_FILE}: {q['id']} names unknown routes {sorted(named - route_ids)}")
+            raise SourceError(str(data_dir / LABELS_FILE), 0, f"{q['id']} names unknown routes {sorted(named - route_ids)}")
         out.append(item)
     return out
 

@@ -121,7 +121,7 @@ class HybridRetriever:
             allowed = np.flatnonzero(mask).astype(np.int64)
             if len(allowed) == 0:
                 return []
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))  # type: ignore[call-arg]
             scores, ids = self.index.faiss.search(vec, min(n, len(allowed)), params=params)
         else:
             scores, ids = self.index.faiss.search(vec, n)
@@ -192,7 +192,7 @@ class HybridRetriever:
             resolved = self.kb.local_unit(unit)
             pack, item = resolved if resolved else (None, None)
             text = getattr(item, "text", None) or getattr(item, "answer", "")
-            return Hit(unit, pack.region_name if pack else "", None, None, text, score, found_by, via, [],
+            return Hit(unit, pack.region_name if pack else "", None, None, str(text or ""), score, found_by, via, [],
                        f"{pack.region_name if pack else ''}本地指引", True)
         corpus = self.kb.corpus
         art = corpus.article(unit)

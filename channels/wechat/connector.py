@@ -49,6 +49,9 @@ from .render import (
     APOLOGY,
     LONG_INPUT_NOTE,
     MAX_INPUT_CHARS,
+    MORE_COMMANDS,
+    NO_MORE,
+    details_text,
     empty_text,
     turn_text,
     unsupported_text,
@@ -177,6 +180,9 @@ class WeChatConnector:
             return unsupported_text(inbound.kind) if inbound.kind != "text" else empty_text()
         conversations = self._conversations()
         note, text = None, inbound.content
+        if plan == "assistant" and text.strip() in MORE_COMMANDS:
+            # 「回复1查看详细」: the details of this person's last answer, kept for a while; not a new turn
+            return await self.state.get(f"details:{user}") or NO_MORE
         if plan == "welcome":
             text = WELCOME_COMMAND
         elif len(text) > MAX_INPUT_CHARS:
@@ -196,7 +202,10 @@ class WeChatConnector:
             self.stats["duplicates"] += 1
             return ""
         logger.info("wechat.answer.ready", extra={"user": user, "seconds": round(time.monotonic() - started, 3)})
-        return turn_text(turn, note)
+        more = details_text(turn)
+        if more:   # keyed by the hashed OpenID, like everything the connector keeps
+            await self.state.set(f"details:{user}", more, self.config.dedup_ttl)
+        return turn_text(turn, note, more=bool(more))
 
     async def _after_compute(self, task: asyncio.Task, key: str, inbound: Inbound, user: str,
                              arrival: float) -> None:

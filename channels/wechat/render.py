@@ -51,9 +51,46 @@ def quick_replies(messages: list[dict[str, Any]], limit: int = 5) -> str | None:
     return "您可以这样问：\n" + "\n".join(f"· {t}" for t in titles[:limit]) if titles else None
 
 
-def turn_text(turn, note: str | None = None) -> str:
-    """One assistant turn (``bot.conversation.Turn``) as the text of a WeChat message (before splitting)."""
+MORE_COMMANDS = frozenset({"1", "１", "详细", "查看详细", "详细说明"})
+MORE_HINT = "回复“1”查看详细说明（谁来办、怎么办、要带的材料、法律条文）。"
+NO_MORE = "暂时没有可以展开的详细说明。请直接说说您遇到的问题。"
+
+
+def card_text(card: dict[str, Any]) -> str:
+    """A route card (the widget's payload) as plain text: what the widget shows folded."""
+    lines = [f"【{card.get('name', '')}】{card.get('summary', '')}"]
+    for label, key in (("谁来办", "who"), ("怎么办", "how"), ("费用", "fees")):
+        if card.get(key):
+            lines.append(f"{label}：{card[key]}")
+    if card.get("materials"):
+        lines.append("材料：" + "；".join(card["materials"]))
+    for d in card.get("deadlines") or []:
+        lines.append(f"期限：{d.get('label', '')}——“{d.get('text', '')}”（{d.get('citation', '')}）")
+    channel = card.get("channel") or {}
+    if channel.get("display"):
+        lines.append(f"渠道：{channel['display']}")
+    if card.get("next"):
+        lines.append(f"后续：{card['next']}")
+    basis = [b.get("citation") for b in card.get("basis") or [] if b.get("citation")]
+    if basis:
+        lines.append("依据：" + "、".join(basis[:4]))
+    return "\n".join(lines)
+
+
+def details_text(turn) -> str | None:
+    """What the widget folds under the short plan, for 「回复1」: the details, then the first route card."""
+    sections = [f"【{d.get('title', '')}】\n{d.get('text', '')}" for p in turn.payloads for d in p.get("details") or []
+                if d.get("text")]
+    cards = [c for p in turn.payloads for c in p.get("cards") or []]
+    if cards:
+        sections.append(card_text(cards[0]))
+    return "\n\n".join(sections) or None
+
+
+def turn_text(turn, note: str | None = None, more: bool = False) -> str:
+    """One assistant turn (``bot.conversation.Turn``) as the text of a WeChat message (before splitting):
+    its messages (the short plan first), the citations condensed, and, when ``more``, how to get the details."""
     body = "\n\n".join(t.strip() for t in turn.texts if t and t.strip())
     extra = [x for x in (citations_line(turn.payloads, body), quick_replies(turn.messages)) if x]
-    text = "\n\n".join([x for x in (note, body) if x] + extra)
+    text = "\n\n".join([x for x in (note, body) if x] + extra + ([MORE_HINT] if more else []))
     return text or APOLOGY

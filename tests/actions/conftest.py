@@ -9,14 +9,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 @pytest.fixture(scope="session")
 def rt(real_kb, tmp_path_factory):
-    from actions.runtime import Runtime
+    from actions.runtime import Runtime, real_training_part
     from common.services import Services
     from common.settings import Settings
     from knowledge.embedder import HashingEmbedder
     from knowledge.embedding_cache import EmbeddingCache
     from knowledge.index import SearchIndex, build_index, make_tokenizer
     from knowledge.retriever import HybridRetriever
-    from actions.runtime import real_training_part
     from knowledge.triage import RouteClassifier
 
     tmp = tmp_path_factory.mktemp("rt")

@@ -3,6 +3,8 @@ import re
 
 import pytest
 
+from actions.base import next_action
+from actions.deadline import deadline_reply
 from actions.dialogue import (
     ActionAnswer,
     ActionCrisis,
@@ -15,8 +17,6 @@ from actions.dialogue import (
     ActionTriageAnswer,
     ActionWelcome,
 )
-from actions.base import next_action
-from actions.deadline import deadline_reply
 from actions.triage import ValidateTriageForm
 from tests.actions.conftest import run, tracker, turn_for, words
 
@@ -198,8 +198,9 @@ async def test_a_civil_appeal_is_computed_from_its_article(text, last, kind):
 
 def after_asking(text: str, intent: str, asked: bool = True, problem: str = "复查最晚哪天申请"):
     """A tracker whose last bot turn asked (or did not ask) for the date of ``problem``."""
-    from actions.turn import DATE_REQUEST
     from rasa_sdk import Tracker
+
+    from actions.turn import DATE_REQUEST
 
     bot = f"请求复查：……\n{DATE_REQUEST}（例如“10月8日收到”），我帮您算出最后一天。" if asked else "好的。"
     events = [{"event": "user", "text": problem}, {"event": "bot", "text": bot}, {"event": "user", "text": text}]

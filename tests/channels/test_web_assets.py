@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
-from common.settings import Settings
 from channels.web.assets import STATIC_DIR, get_catalog
 from channels.web.headers import etag_matches
+from common.settings import Settings
 from tests.paths import ROOT
 
 EMBEDDER = "https://xfj.example.gov.cn"

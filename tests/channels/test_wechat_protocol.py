@@ -41,9 +41,18 @@ LONG_ANSWER = "".join(f"第{i}句：劳动争议先申请劳动仲裁，对仲�
 NEW_KEY, OLD_KEY = new_aes_key(), new_aes_key()
 
 
+PLAN = [{"text": "建议先走【劳动人事争议仲裁】：向劳动争议仲裁委员会交书面仲裁申请。"},
+        {"custom": {"xinfang": {"kind": "triage", "routes": [{"id": "labor_arbitration", "name": "劳动人事争议仲裁"}],
+                                "citations": [], "details": [{"title": "为什么走这条途径", "text": "依法分类处理。"}],
+                                "cards": [{"id": "labor_arbitration", "name": "劳动人事争议仲裁", "summary": "劳动争议。",
+                                           "who": "劳动争议仲裁委员会", "materials": ["劳动合同复印件"],
+                                           "deadlines": [{"label": "申请仲裁的时效", "text": "一年",
+                                                          "citation": "《劳动争议调解仲裁法》第二十七条"}]}]}}}]
+
+
 @pytest.fixture(scope="module")
 def rasa():
-    return FakeRasa(answers={"长答案": [{"text": LONG_ANSWER}]},
+    return FakeRasa(answers={"长答案": [{"text": LONG_ANSWER}], "欠薪": PLAN},
                     delays={"慢": 3.0, "稍慢": 0.8, "很慢": 2.0})
 
 
@@ -165,6 +174,21 @@ async def test_text_is_answered_passively_in_every_mode(request, fake, mode):
     assert result.statuses == [200] and "怎么提出信访" in result.passive
     assert "依据：《信访工作条例》第三十五条" in result.passive and "全文" not in result.passive
     assert exactly_once(fake.to(openid))
+
+
+async def test_the_details_of_the_last_answer_come_on_request(plain, fake, rasa):
+    url, app = plain
+    openid = new_openid()
+    first = await pusher(url, fake).push(text_xml(openid, "欠薪三个月", msg_id()), openid)
+    assert first.passive.startswith("建议先走") and "回复“1”查看详细" in first.passive
+    assert "劳动合同复印件" not in first.passive and "依法分类处理" not in first.passive   # card and details wait
+    calls = len(rasa.calls)
+    more = await pusher(url, fake).push(text_xml(openid, "1", msg_id()), openid)
+    assert "为什么走这条途径" in more.passive and "谁来办：劳动争议仲裁委员会" in more.passive
+    assert "《劳动争议调解仲裁法》第二十七条" in more.passive and len(rasa.calls) == calls   # not a new turn
+    other = new_openid()   # another person has no details waiting
+    nothing = await pusher(url, fake).push(text_xml(other, "1", msg_id()), other)
+    assert "没有可以展开的详细说明" in nothing.passive
 
 
 async def test_key_rotation_message_under_the_previous_key(safe, fake):

@@ -13,8 +13,8 @@ import secrets
 import httpx
 import pytest
 
-from common.settings import get_settings
 from channels.wechat.state import MemoryStateStore, RedisStateStore
+from common.settings import get_settings
 from tests.channels.fake_wechat import (
     APP_ID,
     TOKEN,
@@ -27,6 +27,8 @@ from tests.channels.fake_wechat import (
     text_xml,
     wechat_settings,
 )
+
+pytestmark = pytest.mark.integration   # a real Redis server (Debian's redis-server, started by the tests)
 
 
 @pytest.fixture(params=["memory", "redis"])

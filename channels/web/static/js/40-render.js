@@ -4,12 +4,15 @@ const NO_FEEDBACK_KINDS = ['welcome', 'ack'];
 
 // One turn may carry several {"custom": ...} payloads: merge them, de-duplicating by id.
 function payloadOf(messages) {
-  const out = { kind: '', routes: [], cards: [], citations: [] };
+  const out = { kind: '', routes: [], cards: [], citations: [], details: [] };
   const seen = { routes: {}, cards: {}, citations: {} };
   messages.forEach(function (m) {
     const c = m && typeof m.custom === 'object' && m.custom;
     if (!c) return;
     if (typeof c.kind === 'string') out.kind = c.kind;
+    (Array.isArray(c.details) ? c.details : []).forEach(function (d) {
+      if (d && typeof d === 'object' && (str(d.title) || str(d.text))) out.details.push(d);
+    });
     ['routes', 'cards', 'citations'].forEach(function (key) {
       (Array.isArray(c[key]) ? c[key] : []).forEach(function (item) {
         if (!item || typeof item !== 'object') return;
@@ -132,6 +135,21 @@ function renderRoutes(payload) {
   return section;
 }
 
+// What folds under the short plan: the answer to what the description asked, why this route, the
+// rules on visits, how a date was counted. Closed until opened; each section a title and its text.
+function renderDetails(details) {
+  if (!details.length) return null;
+  return h('details', { class: 'xf-more xf-details' }, [
+    h('summary', { text: '详细说明（' + details.length + ' 项）' }),
+    h('div', null, details.map(function (d) {
+      return h('section', { class: 'xf-detail' }, [
+        str(d.title) ? h('h4', { class: 'xf-detail-title', text: str(d.title) }) : null,
+        h('p', { class: 'xf-detail-text' }, richText(str(d.text))),
+      ]);
+    })),
+  ]);
+}
+
 function renderCitations(citations, kind) {
   const list = citations.filter(function (c) { return str(c.citation) || str(c.law); });
   if (!list.length) return null;
@@ -183,7 +201,7 @@ function renderBot(entry, handlers) {
     }
     if (Array.isArray(m.buttons)) append(el, renderQuickReplies(m.buttons, handlers.quick));
   });
-  append(el, [renderRoutes(payload), renderCitations(payload.citations, payload.kind)]);
+  append(el, [renderDetails(payload.details), renderRoutes(payload), renderCitations(payload.citations, payload.kind)]);
   // nothing to rate under the welcome or under 「好的。」 said back to a bare yes or no
   if (str(entry.turn_id) && texts && NO_FEEDBACK_KINDS.indexOf(kind) < 0) append(el, renderFeedback(entry, handlers.vote));
   return el;
