@@ -215,4 +215,6 @@ def question(turn: Turn) -> tuple[Reply, Matter]:
 
         return unsure(turn)
     route = reply.routes[0]["id"] if reply.routes else None
+    if route is not None and route == turn.matter.route:
+        return reply, turn.remembered()   # a question about the same matter: its description, date and stage stay
     return reply, turn.remembered(turn.text, route)

@@ -58,21 +58,24 @@ def time_left(last: dt.date, today: dt.date, hotline: str, interrupted_by: tuple
 
 def question_of(turn: Turn) -> str | None:
     """The text whose limit is asked: this one when it names a limit, else the matter with it
-    (「最晚哪天」 after 「处理意见10月8日收到，想申请复查」); None when neither names one."""
+    (「最晚哪天」 after 「处理意见10月8日收到，想申请复查」), else this one when the matter's route has a
+    limit of its own (``answer_deadline`` takes that route's first); None when nothing names one."""
     kb = turn.rt.kb
     if find_limit(kb, turn.text) is not None:
         return turn.text
-    if turn.matter.text and turn.rt.kb.words and not turn.rt.kb.words.names_topic(turn.text):
+    if turn.matter.text and not turn.words.names_topic(turn.text):
         joined = f"{turn.matter.text}，{turn.text}"
         if find_limit(kb, joined) is not None:
             return joined
+        if turn.matter.route and answer_deadline(kb, turn.text, turn.today, route=turn.matter.route):
+            return turn.text
     return None
 
 
-def deadline_reply(turn: Turn, text: str, known_start: dt.date | None = None) -> Reply:
+def deadline_reply(turn: Turn, text: str, known_start: dt.date | None = None, route: str | None = None) -> Reply:
     kb = turn.rt.kb
     today = turn.today
-    found = answer_deadline(kb, text, today, known_start)
+    found = answer_deadline(kb, text, today, known_start, route)
     reply = Reply("deadline")
     if found is None:
         reply.texts.append("请告诉我是哪个环节和日期，例如：“我10月8日收到信访处理意见，复查最晚哪天申请？”")
@@ -123,9 +126,11 @@ def deadline(turn: Turn) -> tuple[Reply, Matter]:
     The question is kept as the matter, so that a date sent next completes it."""
     text = question_of(turn) or turn.text
     known = turn.matter.day if turn.date is None else None
-    reply = deadline_reply(turn, text, known)
+    reply = deadline_reply(turn, text, known, turn.matter.route if text == turn.text else None)
     route = reply.routes[0]["id"] if reply.routes else None
-    return reply, turn.remembered(text, route)
+    if route is not None and route == turn.matter.route and not reply.needs_clarification:
+        return reply, turn.remembered()   # the same matter: its description, date and stage stay
+    return reply, turn.remembered(text, route)   # (asking for the date: the question waits for it)
 
 
 def date_reply_question(turn: Turn) -> str | None:

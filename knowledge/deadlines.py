@@ -210,12 +210,24 @@ def find_limit(kb: KnowledgeBase, text: str) -> tuple[RouteCard | None, TimeLimi
     return (kb.routes[kind.route], limit, limit.label) if limit else None
 
 
+def route_kind(kb: KnowledgeBase, route: str) -> DeadlineKind | None:
+    """The kind a plain 「最晚哪天」 means for a matter on ``route``: its card's first limit with a period."""
+    card = kb.routes.get(route)
+    first = next((tl for tl in card.time_limits if tl.period), None) if card else None
+    if first is None:
+        return None
+    return next((k for k in kb.deadline_kinds or _default_kinds()
+                 if k.route == route and k.basis == first.basis and k.label in first.label),
+                DeadlineKind(route, first.label, ((),), route=route, basis=first.basis, label=first.label))
+
+
 def answer_deadline(kb: KnowledgeBase, text: str, today: dt.date | None = None,
-                    known_start: dt.date | None = None) -> DeadlineAnswer | None:
-    """The limit ``text`` asks about, and its last day when a start date is told (in ``text``, else
-    ``known_start``: a date told earlier in the conversation)."""
+                    known_start: dt.date | None = None, route: str | None = None) -> DeadlineAnswer | None:
+    """The limit ``text`` asks about (or, when it names none, the first limit of ``route``: the matter's),
+    and its last day when a start date is told (in ``text``, else ``known_start``: a date told earlier in
+    the conversation)."""
     today = today or dt.date.today()
-    kind = find_kind(kb, text)
+    kind = find_kind(kb, text) or (route_kind(kb, route) if route else None)
     if kind is None:
         return None
     if kind.route is None:
