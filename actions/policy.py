@@ -138,7 +138,7 @@ def is_crisis(turn: Turn) -> bool:
 TABLE: list[tuple[str, Callable[[Turn], bool], Build]] = [
     ("crisis", is_crisis, crisis_reply),
     ("date_reply", is_date_reply, deadline.date_reply),
-    ("stage_reply", lambda t: triage.stage_of_reply(t) is not None, triage.stage_answered),
+    ("one_question_answered", triage.answers_one_question, triage.stage_answered),
     ("ack", is_ack, fallback.acknowledgement),
     ("blank", is_blank, fallback.listening),
     ("about_the_bot", is_about_the_bot, fallback.sorry),

@@ -25,6 +25,7 @@ from knowledge.triage import RouteScore, Triage, load_triage_rules
 from .answer import answer_inside
 from .render import DISCLAIMER, Reply, basis_for, legal_hotline, plan_text
 from .runtime import runtime
+from .turn import KIND_QUESTION as KIND_QUESTION_TEXT
 from .turn import STAGE_QUESTION as STAGE_QUESTION_TEXT
 from .turn import Matter, Turn, core_text, user_text
 
@@ -161,7 +162,7 @@ def description(turn: Turn) -> tuple[Reply, Matter]:
     if (triage.decision != "ask" and not (nothing and text == turn.text)) or turn.asked_this_session and not nothing:
         reply = triage_reply(turn, text, triage, card_shown_before=same and turn.matter.route == triage.routes[0])
         if triage.decision == "answer_and_ask" and not turn.case_status and not turn.matter.stage:
-            ask_one(reply)
+            ask_one(reply, triage)
         if turn.action == "action_deadline":   # a deadline question that names no step of its own
             reply.detail("计算期限", "如需计算期限，请告诉我是哪个环节和日期，例如：“我10月8日收到信访处理意见，复查最晚哪天申请？”")
         return reply, turn.remembered(text, triage.routes[0])
@@ -173,30 +174,54 @@ def description(turn: Turn) -> tuple[Reply, Matter]:
     return reply, turn.remembered(text)
 
 
-def ask_one(reply: Reply) -> None:
-    """The plan stands; one question follows that would settle the route (where the case stands)."""
-    reply.question = {"text": STAGE_QUESTION_TEXT, "slot": "case_status"}
-    reply.texts.insert(1, STAGE_QUESTION_TEXT + "告诉我，我再帮您看准一点。")
-    reply.buttons = [{"title": t, "payload": p} for t, p in STAGE_OPTIONS]
+def one_kind(triage: Triage) -> bool:
+    """Whether the two likeliest routes belong to one kind of matter (``triage_rules.yaml``): then where the
+    case stands settles which (复议 or 诉讼), else the kind of matter does (仲裁 or 12345)."""
+    first_two = set(triage.routes[:2])
+    return any(first_two <= set(v["routes"]) for k, v in load_triage_rules()["domains"].items() if k != "other")
 
 
-def stage_of_reply(turn: Turn) -> str | None:
-    """Where the case stands, when this message answers the one question asked with the last answer."""
-    if not turn.asked_stage or len(turn.core) > CONTINUATION_MAX_CHARS:
-        return None
-    return turn.words.guess(turn.text, turn.words.stages)
+def ask_one(reply: Reply, triage: Triage) -> None:
+    """The plan stands; one question follows that would settle the route: where the case stands when
+    the likely routes are of one kind, else what kind of matter it is. The buttons send plain words."""
+    if one_kind(triage):
+        question, slot, options = STAGE_QUESTION_TEXT, "case_status", STAGE_OPTIONS
+    else:
+        domains = load_triage_rules()["domains"]
+        question, slot = KIND_QUESTION_TEXT, "problem_domain"
+        options = [(v["label"], f"是{v['label']}方面的事") for k, v in domains.items() if k != "other"]
+    reply.question = {"text": question, "slot": slot}
+    reply.texts.insert(1, question + "告诉我，我再帮您看准一点。")
+    reply.buttons = [{"title": t, "payload": p} for t, p in options]
+
+
+def answer_to_one_question(turn: Turn) -> tuple[str | None, str | None]:
+    """(kind of matter, stage) when this message answers the one question asked with the last answer."""
+    if len(turn.core) > CONTINUATION_MAX_CHARS:
+        return None, None
+    if turn.asked_stage:
+        return None, turn.words.guess(turn.text, turn.words.stages)
+    if turn.asked_kind:
+        labels = {v["label"]: k for k, v in load_triage_rules()["domains"].items()}
+        named = next((k for label, k in labels.items() if label in turn.text), None)
+        return named or turn.words.domain_of(turn.text), None
+    return None, None
+
+
+def answers_one_question(turn: Turn) -> bool:
+    return any(answer_to_one_question(turn))
 
 
 def stage_answered(turn: Turn) -> tuple[Reply, Matter]:
-    """The question asked with the last answer, answered (「还没有走任何程序」): the plan for the matter
-    again, with where it stands."""
-    stage = stage_of_reply(turn)
+    """The question asked with the last answer, answered (「还没有走任何程序」「是劳动工资、工伤方面的事」):
+    the plan for the matter again, with what the answer tells."""
+    domain, stage = answer_to_one_question(turn)
     problem = turn.matter.text or turn.text
-    triage = turn.rt.classifier.classify(problem, turn.domain, stage)
+    triage = turn.rt.classifier.classify(problem, domain or turn.domain, stage)
     if turn.violence_told:
         triage = safe_first(triage)
     reply = triage_reply(turn, problem, triage, card_shown_before=turn.matter.route == triage.routes[0])
-    return reply, Matter(problem, triage.routes[0], turn.matter.date, stage)
+    return reply, Matter(problem, triage.routes[0], turn.matter.date, stage or turn.matter.stage)
 
 
 def form_answered(turn: Turn) -> tuple[Reply, Matter]:

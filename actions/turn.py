@@ -30,6 +30,7 @@ MATTER_SLOTS = ("problem_text", "matter_route", "matter_date", "matter_stage")
 FORM = "triage_form"
 DATE_REQUEST = "请告诉我具体日期"   # the deadline reply's request for a date; a date sent next answers it
 STAGE_QUESTION = "这件事现在走到哪一步了？"   # asked with an answer that a stage would settle
+KIND_QUESTION = "您的事情大致属于哪一类？"     # asked with an answer that the kind of matter would settle
 
 
 def core_text(text: str) -> str:
@@ -119,6 +120,7 @@ class Turn:
     form_active: bool = False
     asked_for_date: bool = False        # the bot's last turn asked for the date of a deadline
     asked_stage: bool = False           # the bot's last turn asked where the case stands
+    asked_kind: bool = False            # the bot's last turn asked what kind of matter it is
     asked_this_session: bool = False     # the clarifying questions were asked in this session
     said_before: tuple[str, ...] = ()   # the person's earlier messages in this session
     domain: str | None = None           # the clarifying answers, when the form gave them
@@ -136,6 +138,7 @@ class Turn:
                    matter=Matter.of(tracker), form_active=tracker.active_loop_name == FORM,
                    asked_for_date=bot_just_asked(tracker, DATE_REQUEST),
                    asked_stage=bot_just_asked(tracker, STAGE_QUESTION),
+                   asked_kind=bot_just_asked(tracker, KIND_QUESTION) and not tracker.active_loop_name,
                    asked_this_session=any(e.get("event") == "active_loop" and e.get("name") == FORM
                                           for e in this_session(tracker)),
                    said_before=tuple(said[1:] if said and said[0] == user_text(tracker) else said),

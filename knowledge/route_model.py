@@ -51,6 +51,7 @@ class ModelSettings:
     C: float = 2.0                  # inverse regularisation of the logistic regression
     dense_weight: float = 1.0       # the embedding's share against the (unit-length) lexical blocks
     terms_weight: float = 0.5       # the legal terms' block
+    balanced: bool = False          # weigh classes inversely to their size (the big ones are not a default)
     calibrate: bool = True
 
     def fingerprint(self) -> str:
@@ -93,7 +94,8 @@ class RouteModel:
     def _regression(self):
         from sklearn.linear_model import LogisticRegression
 
-        return LogisticRegression(C=self.settings.C, max_iter=3000)
+        return LogisticRegression(C=self.settings.C, max_iter=3000,
+                                  class_weight="balanced" if self.settings.balanced else None)
 
     def fit(self, examples: Sequence[Example], vectors: np.ndarray) -> RouteModel:
         texts = [e.text for e in examples]

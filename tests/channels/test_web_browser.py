@@ -350,7 +350,8 @@ def test_phone_width(browser, service):
         shot(page, "mobile-welcome")
         answer = send(page, WAGES)
         answer.locator(".xf-cites summary").first.click()
-        answer.locator(".xf-card").nth(1).locator(".xf-card-head").click()
+        answer.locator(".xf-details summary").first.click()     # the details folded under the plan
+        expect(answer.locator(".xf-detail").first).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         overflow = page.evaluate("""() => [...document.querySelector('#xf-app').shadowRoot.querySelectorAll('*')]
             .filter(e => !e.closest('.xf-sr, .xf-skip, [hidden]') && e.getClientRects().length)
