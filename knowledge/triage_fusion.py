@@ -1,5 +1,8 @@
-"""The route triage before the learned model: example similarity fused by rank, kept as the baseline
-``xinfang eval triage`` compares the learned model with (``knowledge/triage`` is what runs).
+"""Example similarity: how close a description is to each route's examples, fused by rank.
+
+It was the whole triage until session 13. Now it is the second signal of the route ranking
+(``knowledge/triage``: the learned model's probabilities plus this, weighted), and, alone, the
+baseline ``xinfang eval triage`` compares with.
 
 Each route is represented by its card (name, summary, typical claims) and by the
 example descriptions in ``sources/route_examples.yaml``. A description is scored
@@ -20,7 +23,7 @@ from .embedding_cache import EmbeddingCache
 from .kb import KnowledgeBase
 from .textnorm import normalize_query
 from .tokenizer import Tokenizer
-from .triage import RouteScore, Triage, load_route_examples, load_triage_rules
+from .triage_types import RouteScore, Triage, load_route_examples, load_triage_rules
 
 RRF_K = 10
 TOP_EXAMPLES = 3
@@ -49,12 +52,10 @@ class FusionClassifier:
         self.domain_routes = {k: v["routes"] for k, v in rules["domains"].items()}
         self.status_routes = {k: v["routes"] for k, v in rules["case_status"].items()}
 
-    def classify(self, text: str, domain: str | None = None, case_status: str | None = None,
-                 k: int = 3) -> Triage:
-        """Rank routes for ``text``; raises QueryError for unusable input."""
-        query = normalize_query(text)
-        crisis = detect_crisis(query)
-        qvec = self.embedder.embed_queries([query])[0]
+    def fused(self, query: str, qvec: np.ndarray) -> tuple[dict[str, float], dict[str, float],
+                                                           dict[str, float], dict[str, tuple[float, str]]]:
+        """Each route's fused score for a normalised query and its vector, with the two signals it fuses
+        (dense: mean of the best three examples; BM25: the best example) and each route's closest example."""
         sims = self.vectors @ qvec
         terms = self.tokenizer.tokenize(query)
         for term in self.kb.synonyms.expand(query):
@@ -76,6 +77,14 @@ class FusionClassifier:
             for rank, rid in enumerate(ordered, 1):
                 if scores[rid] > 0 or scores is dense_score:
                     fused[rid] += 1.0 / (RRF_K + rank)
+        return fused, dense_score, bm_score, best_example
+
+    def classify(self, text: str, domain: str | None = None, case_status: str | None = None,
+                 k: int = 3) -> Triage:
+        """Rank routes for ``text``; raises QueryError for unusable input."""
+        query = normalize_query(text)
+        crisis = detect_crisis(query)
+        fused, dense_score, bm_score, best_example = self.fused(query, self.embedder.embed_queries([query])[0])
         # Clarifying answers: a prior that lifts the routes the domain and case status point at.
         for prior in (self.domain_routes.get(domain or "", []), self.status_routes.get(case_status or "", [])):
             for pos, rid in enumerate(prior):
