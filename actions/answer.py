@@ -103,6 +103,8 @@ def answer_inside(turn: Turn, text: str) -> tuple[str, str, list[str]] | None:
     tokenizer = turn.rt.retriever.index.tokenizer
     asked = question_part(turn, text) if turn.asks else text
     if not content_words(tokenizer, asked):
+        asked = text   # 「…这样行吗」: the clause asks about what the description told
+    if not content_words(tokenizer, asked):
         return None
     hits = turn.rt.retriever.search(text, k=5, filters=Filters(region=turn.pack.region_code if turn.pack else None))
     articles = [h for h in hits if h.article is not None]
@@ -114,6 +116,13 @@ def answer_inside(turn: Turn, text: str) -> tuple[str, str, list[str]] | None:
     body, cited, _ = what_it_says(turn, top, asked)
     title = f"关于您问的“{excerpt(asked, 24)}”" if turn.asks and asked != text else "相关规定"
     return title, body, cited
+
+
+def texts_answer(turn: Turn) -> bool:
+    """Whether an article of the indexed texts speaks to what this message asks (the coverage check on
+    the closest articles): the texts are the scope, so such a question is in it, whatever the route
+    model reads."""
+    return answer_inside(turn, turn.text) is not None
 
 
 @dataclass(frozen=True)

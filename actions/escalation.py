@@ -49,6 +49,14 @@ def steer(turn: Turn) -> tuple[Reply, Matter]:
     matter = turn.text if own else turn.matter.text
     if matter is not None and turn.form_active and turn.matter.text and matter != turn.matter.text:
         matter = f"{turn.matter.text}，{turn.text}"
+    if matter is None and turn.asks:
+        # a question about visits (「能不能直接坐车去北京国家信访局上访」): the article that answers it,
+        # then the rules on visits
+        from .answer import answer_question
+
+        asked = answer_question(turn, turn.text, asked=words.own_words(turn.text) if words else turn.text)
+        if asked.kind == "answer":
+            return with_visit_rules(turn, asked), turn.remembered()
     if matter is None:
         reply = Reply("steer", needs_clarification=True)
         reply.texts.append(ASK_MATTER)

@@ -96,7 +96,9 @@ def is_out_of_scope(turn: Turn) -> bool:
         return False
     if turn.intent == "out_of_scope" and not _has(turn, "harm"):
         return True
-    return turn.triage.out_of_scope and not turn.follows_up
+    # the route model's out-of-scope class, unless the texts answer what is asked (「人民调解签的协议到底
+    # 有没有法律效力」 reads like legal knowledge, and 人民调解法第三十一条 answers it)
+    return turn.triage.out_of_scope and not turn.follows_up and not (turn.asks and answer.texts_answer(turn))
 
 
 def is_question(turn: Turn) -> bool:

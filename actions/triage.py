@@ -166,6 +166,12 @@ def description(turn: Turn) -> tuple[Reply, Matter]:
         if turn.action == "action_deadline":   # a deadline question that names no step of its own
             reply.detail("计算期限", "如需计算期限，请告诉我是哪个环节和日期，例如：“我10月8日收到信访处理意见，复查最晚哪天申请？”")
         return reply, turn.remembered(text, triage.routes[0])
+    if turn.asks and not nothing and answer_inside(turn, text) is not None:
+        # too unsure of the route to name one first, but the texts answer what is asked: that answer
+        # first (with the best guess at the route) rather than questions
+        from .answer import question
+
+        return question(turn)
     reply = Reply("clarify", needs_clarification=True)
     reply.texts.append("为了给您指对路，我先问一两个简单的问题。")
     reply.add_ranking(turn.rt.kb, triage.ranking, text=text)

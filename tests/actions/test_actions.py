@@ -894,9 +894,9 @@ async def test_the_clarifying_questions_are_asked_once_a_session(rt, monkeypatch
     monkeypatch.setattr(rt.classifier, "classify", lambda *a, **k: Triage(original(*a, **k).ranking, None, "ask"))
     matter = "俺爹俺娘七十多了 三个儿子都不管 不给钱"
 
-    def after(events):
+    def after(events, text="过了好几年了 还能要赡养费吗 会不会过时效"):
         return Tracker("tester", {"problem_text": matter},
-                       {"text": "过了好几年了 还能要赡养费吗 会不会过时效", "intent": {"name": "describe_problem",
+                       {"text": text, "intent": {"name": "describe_problem",
                         "confidence": 0.64}, "entities": [], "metadata": {}}, events, False, None, {}, "action_listen")
 
     asked = [{"event": "session_started"}, {"event": "active_loop", "name": "triage_form"},
@@ -909,5 +909,11 @@ async def test_the_clarifying_questions_are_asked_once_a_session(rt, monkeypatch
     assert [e["value"] for e in events if e.get("name") == "problem_text"] == [f"{matter}，过了好几年了 还能要赡养费吗 会不会过时效"]
     # in a new session (or before any question) a vague description is still asked about
     d = CollectingDispatcher()
-    events = await ActionTriage().run(d, after([{"event": "session_started"}]), {})
+    events = await ActionTriage().run(d, after([{"event": "session_started"}], "家里老人的事 好几年了 一直没人管"), {})
     assert {"event": "active_loop", "timestamp": None, "name": "triage_form"} in events
+    # unless it asks something the texts answer: that answer comes first, not questions
+    d = CollectingDispatcher()
+    events = await ActionTriage().run(d, after([{"event": "session_started"}]), {})
+    payload = [m["custom"]["xinfang"] for m in d.messages if m.get("custom")][-1]
+    assert payload["kind"] == "answer" and payload["quoted"]
+    assert not [e for e in events if e.get("event") == "active_loop"]
