@@ -119,10 +119,17 @@ def answer_inside(turn: Turn, text: str) -> tuple[str, str, list[str]] | None:
 
 
 def texts_answer(turn: Turn) -> bool:
-    """Whether an article of the indexed texts speaks to what this message asks (the coverage check on
-    the closest articles): the texts are the scope, so such a question is in it, whatever the route
-    model reads."""
-    return answer_inside(turn, turn.text) is not None
+    """Whether the indexed texts answer what this message asks in their own terms: an article among the
+    closest speaks to one of the legal terms the question names (人民调解, 诉讼时效, 低保…; not an everyday
+    word like 协议 or 意思, which some article always holds). The texts are the scope, so such a question
+    is in it, whatever the route model reads."""
+    inside = answer_inside(turn, turn.text)
+    if inside is None:
+        return False
+    synonyms = turn.rt.kb.synonyms
+    terms = {t for t in synonyms.user_dictionary() if len(t) >= 2 and t in turn.text} | set(synonyms.expand(turn.text))
+    said = inside[1]
+    return any(t in said for t in terms)
 
 
 @dataclass(frozen=True)

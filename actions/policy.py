@@ -96,9 +96,15 @@ def is_out_of_scope(turn: Turn) -> bool:
         return False
     if turn.intent == "out_of_scope" and not _has(turn, "harm"):
         return True
-    # the route model's out-of-scope class, unless the texts answer what is asked (「人民调解签的协议到底
-    # 有没有法律效力」 reads like legal knowledge, and 人民调解法第三十一条 answers it)
-    return turn.triage.out_of_scope and not turn.follows_up and not (turn.asks and answer.texts_answer(turn))
+    return turn.triage.out_of_scope and not turn.follows_up
+
+
+def answered_out_of_scope(turn: Turn) -> bool:
+    """Out of scope for routing as the route model reads it, but an indexed article answers what is
+    asked (「人民调解签的协议到底有没有法律效力」): the article, and no route (``answer.question`` gives
+    none for out of scope)."""
+    return (turn.intent != "out_of_scope" and turn.triage.out_of_scope and not turn.follows_up and turn.asks
+            and not turn.crisis and answer.texts_answer(turn))
 
 
 def is_question(turn: Turn) -> bool:
@@ -154,6 +160,7 @@ TABLE: list[tuple[str, Callable[[Turn], bool], Build]] = [
     ("how_long", asks_how_long_after_matter, deadline.matter_limits),
     ("how_long_of_what", asks_how_long_of_nothing, deadline.which_matter),
     ("follow_up", lambda t: t.follows_up, answer.follow_up),
+    ("answered_out_of_scope", answered_out_of_scope, answer.question),
     ("out_of_scope", is_out_of_scope, fallback.out_of_scope),
     ("question", is_question, answer.question),
     ("procedure_question", asks_about_the_procedure, answer.question),
