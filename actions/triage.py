@@ -162,7 +162,7 @@ def description(turn: Turn) -> tuple[Reply, Matter]:
     if (triage.decision != "ask" and not (nothing and text == turn.text)) or turn.asked_this_session and not nothing:
         reply = triage_reply(turn, text, triage, card_shown_before=same and turn.matter.route == triage.routes[0])
         if triage.decision == "answer_and_ask" and not turn.case_status and not turn.matter.stage:
-            ask_one(reply, triage)
+            ask_one(turn, reply, triage)
         if turn.action == "action_deadline":   # a deadline question that names no step of its own
             reply.detail("计算期限", "如需计算期限，请告诉我是哪个环节和日期，例如：“我10月8日收到信访处理意见，复查最晚哪天申请？”")
         return reply, turn.remembered(text, triage.routes[0])
@@ -180,17 +180,11 @@ def description(turn: Turn) -> tuple[Reply, Matter]:
     return reply, turn.remembered(text)
 
 
-def one_kind(triage: Triage) -> bool:
-    """Whether the two likeliest routes belong to one kind of matter (``triage_rules.yaml``): then where the
-    case stands settles which (复议 or 诉讼), else the kind of matter does (仲裁 or 12345)."""
-    first_two = set(triage.routes[:2])
-    return any(first_two <= set(v["routes"]) for k, v in load_triage_rules()["domains"].items() if k != "other")
-
-
-def ask_one(reply: Reply, triage: Triage) -> None:
+def ask_one(turn: Turn, reply: Reply, triage: Triage) -> None:
     """The plan stands; one question follows that would settle the route: where the case stands when
-    the likely routes are of one kind, else what kind of matter it is. The buttons send plain words."""
-    if one_kind(triage):
+    the two likely routes are of one kind (复议 or 诉讼), else what kind of matter it is (仲裁 or 12345).
+    The buttons send plain words."""
+    if len(triage.routes) > 1 and turn.rt.classifier.one_kind(triage.routes[0], triage.routes[1]):
         question, slot, options = STAGE_QUESTION_TEXT, "case_status", STAGE_OPTIONS
     else:
         domains = load_triage_rules()["domains"]

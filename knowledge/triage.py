@@ -129,6 +129,11 @@ class RouteClassifier:
         self.status_routes = {k: v["routes"] for k, v in rules["case_status"].items()}
         logger.info("triage.model.ready", extra={"examples": len(self.examples)})
 
+    def one_kind(self, first: str, second: str) -> bool:
+        """Whether two routes belong to one kind of matter (``triage_rules.yaml``; 「其他」 is no kind)."""
+        return any(first in routes and second in routes for kind, routes in self.domain_routes.items()
+                   if kind != NO_DOMAIN)
+
     def scores(self, text: str) -> tuple[dict[str, float], np.ndarray]:
         """Every class's probability for ``text`` (normalised), and its query vector."""
         vec = self.embedder.embed_queries([text])[0]
@@ -169,6 +174,8 @@ class RouteClassifier:
         if crisis in CRISIS_FIRST:   # the lexicon's kinds of self-harm and violence; the dialogue orders the rest
             ranking = [RouteScore(CRISIS, 1.0, ""), *ranking[: k - 1]]
         top = ranking[0].score if ranking else 0.0
+        if len(ranking) > 1 and self.one_kind(ranking[0].route, ranking[1].route):
+            top += ranking[1].score   # 复议 or 诉讼, 仲裁 or 监察: the answer names both, either is right
         if crisis or domain is not None or top >= self.thresholds.answer:
             decision = "answer"
         elif top >= self.thresholds.ask:
