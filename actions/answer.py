@@ -32,7 +32,7 @@ def unknown_reply(turn: Turn, matter: str, words: list[str], hits) -> Reply:
         reply.texts.append("最接近的条文（仅供参考，未必回答了您的问题）：" + "、".join(h.citation for h in closest))
         for h in closest:
             reply.cite(kb, h.id)
-    human = kb.words.human_channels if kb.words else ()
+    human = turn.words.human_channels
     reply.texts.append("这类具体问题，可以直接问工作人员：\n" + "\n".join(channels_for(kb, list(human), turn.pack)))
     triage = turn.classify(matter)
     if not triage.out_of_scope:
@@ -89,9 +89,8 @@ def what_it_says(turn: Turn, hit, asked: str) -> tuple[str, list[str], list[str]
 
 def question_part(turn: Turn, text: str) -> str:
     """The clauses of ``text`` that ask (「这合法吗」 in 「村里强拆我家房子，这合法吗」), else the text."""
-    words = turn.rt.kb.words
     clauses = [c for c in CLAUSES.split(text) if c]
-    asking = [c for c in clauses if words is not None and words.has("asks", c)]
+    asking = [c for c in clauses if turn.words.has("asks", c)]
     return "，".join(asking) or text
 
 

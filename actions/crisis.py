@@ -11,9 +11,7 @@ CRISIS = "crisis"
 
 
 def help_lines(turn: Turn) -> str:
-    kb = turn.rt.kb
-    ids = kb.words.crisis_channels if kb.words else ()
-    return crisis_message(kb.channels, ids)
+    return crisis_message(turn.rt.kb.channels, turn.words.crisis_channels)
 
 
 def crisis_reply(turn: Turn) -> tuple[Reply, Matter]:
@@ -29,10 +27,9 @@ def crisis_reply(turn: Turn) -> tuple[Reply, Matter]:
 
     kb = turn.rt.kb
     kind = turn.crisis or "intent"
-    sure = kb.words.crisis_routes.get(kind) if kb.words else None   # None: the matter's routes stay first
+    sure = turn.words.crisis_routes.get(kind)   # None: the matter's routes stay first
     first = sure or CRISIS
-    words = kb.words
-    describes = words is not None and not words.says_nothing(turn.text) and not turn.triage.out_of_scope \
+    describes = not turn.words.says_nothing(turn.text) and not turn.triage.out_of_scope \
         and (turn.crisis is None or turn.action != "action_crisis")
     if describes:
         reply = triage_reply(turn, turn.text, turn.triage)

@@ -26,7 +26,7 @@ def with_visit_rules(turn: Turn, reply: Reply) -> Reply:
     reply.kind = "steer"
     reply.texts.insert(0, INTRO)
     notes = []
-    for aid in kb.words.visit_articles if kb.words else ():
+    for aid in turn.words.visit_articles:
         art = kb.corpus.article(aid)
         notes.append(f"{kb.corpus.citation(aid)}：“{lead_paragraphs(art.text.split(' ', 1)[-1], QUOTE_CHARS)}”")
         reply.cite(kb, aid)
@@ -39,34 +39,29 @@ def steer(turn: Turn) -> tuple[Reply, Matter]:
 
     The matter is the one this message tells (「工资拖了半年不给，我要去北京上访」), else the one told
     before (「不解决我就去北京」 after the wages); inside the clarifying form, what is said is about the
-    matter being clarified, answered with it now. With no matter known, the person is asked what it is.
+    matter being clarified, answered with it now. A question about visits with no matter
+    (「能不能直接坐车去北京国家信访局上访」) gets the article that answers it; otherwise, with no matter
+    known, the person is asked what it is. The route is chosen for the matter, its escalation talk left out.
     """
+    from .answer import answer_question
     from .triage import triage_reply
 
-    kb = turn.rt.kb
-    words = kb.words
-    own = words is not None and words.names_matter_besides_escalation(turn.text)
-    matter = turn.text if own else turn.matter.text
+    kb, words = turn.rt.kb, turn.words
+    matter = turn.text if words.names_matter_besides_escalation(turn.text) else turn.matter.text
     if matter is not None and turn.form_active and turn.matter.text and matter != turn.matter.text:
         matter = f"{turn.matter.text}，{turn.text}"
-    if matter is None and turn.asks:
-        # a question about visits (「能不能直接坐车去北京国家信访局上访」): the article that answers it,
-        # then the rules on visits
-        from .answer import answer_question
-
-        asked = answer_question(turn, turn.text, asked=words.own_words(turn.text) if words else turn.text)
-        if asked.kind == "answer":
-            return with_visit_rules(turn, asked), turn.remembered()
     if matter is None:
+        if turn.asks:
+            asked = answer_question(turn, turn.text, asked=words.own_words(turn.text))
+            if asked.kind == "answer":
+                return with_visit_rules(turn, asked), turn.remembered()
         reply = Reply("steer", needs_clarification=True)
         reply.texts.append(ASK_MATTER)
         card = kb.routes[XINFANG_ROUTE]
         reply.add_route(kb, card, card.summary, turn.pack)
         reply.texts.append(DISCLAIMER.format(legal_hotline=legal_hotline(kb, turn.pack)))
         return with_visit_rules(turn, reply), turn.remembered()
-    triage = turn.classify(words.without_escalation(matter) if words else matter)
+    triage = turn.classify(words.without_escalation(matter))
     reply = triage_reply(turn, matter, triage, card_shown_before=matter == turn.matter.text
                          and turn.matter.route == triage.routes[0])
-    if words is not None and words.has("escalation", turn.text):
-        reply = with_visit_rules(turn, reply)
-    return reply, turn.remembered(matter, triage.routes[0])
+    return with_visit_rules(turn, reply), turn.remembered(matter, triage.routes[0])

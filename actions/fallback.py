@@ -19,7 +19,7 @@ OUT_OF_SCOPE_LEGAL = ("这类问题（比如刑事辩护和量刑、税务筹划
 
 def human_lines(turn: Turn) -> str:
     kb = turn.rt.kb
-    return "\n".join(channels_for(kb, list(kb.words.human_channels if kb.words else ()), turn.pack))
+    return "\n".join(channels_for(kb, list(turn.words.human_channels), turn.pack))
 
 
 def listening(turn: Turn) -> tuple[Reply, Matter]:

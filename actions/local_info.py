@@ -8,7 +8,7 @@ from .turn import Matter, Turn
 
 def not_published(turn: Turn, pack) -> list[str]:
     """What the text asks about the offices (hours, phone, address) that no office of the pack states."""
-    fields = turn.rt.kb.words.office_fields if turn.rt.kb.words else ()
+    fields = turn.words.office_fields
     return [f.label for f in fields
             if f.words.search(turn.text) and not any(getattr(o, f.field) for o in pack.offices)]
 
@@ -27,7 +27,7 @@ def local(turn: Turn) -> tuple[Reply, Matter]:
     route = turn.matter.route if turn.follows_up and turn.matter.route else \
         next((r.route for r in triage.ranking if r.route != "crisis"), "xinfang")
     card = kb.routes[route]
-    human = list(kb.words.human_channels) if kb.words else []
+    human = list(turn.words.human_channels)
     if pack is None:
         where = f"“{turn.region}”" if turn.region else "您所在的地区"
         who = (card.handled_by or card.name).rstrip("。；;，, ")

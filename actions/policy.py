@@ -32,14 +32,8 @@ Outcome = tuple[Reply, Matter]
 Build = Callable[[Turn], Outcome]
 
 
-def _words(turn: Turn):
-    words = turn.rt.kb.words
-    assert words is not None, "sources/dialogue_words.yaml is missing"
-    return words
-
-
-def _has(turn: Turn, pattern: str, text: str | None = None) -> bool:
-    return _words(turn).has(pattern, turn.text if text is None else text)
+def _has(turn: Turn, pattern: str) -> bool:
+    return turn.words.has(pattern, turn.text)
 
 
 # -- what kind of message it is (each a predicate over the turn) ------------------------------
@@ -75,7 +69,7 @@ def asks_when(turn: Turn) -> bool:
 
 def asks_how_long_a_step_takes(turn: Turn) -> bool:
     """「复查完了多久给我答复」: how long a named step takes, no date to count from."""
-    return (_has(turn, "asks_how_long") and not _has(turn, "asks_when") and _words(turn).names_topic(turn.text)
+    return (_has(turn, "asks_how_long") and not _has(turn, "asks_when") and turn.words.names_topic(turn.text)
             and turn.date is None)
 
 
@@ -84,7 +78,7 @@ def asks_how_long_after_matter(turn: Turn) -> bool:
 
 
 def asks_how_long_of_nothing(turn: Turn) -> bool:
-    return (_has(turn, "asks_how_long") and _words(turn).is_follow_up(turn.text) and not turn.matter.text
+    return (_has(turn, "asks_how_long") and turn.words.is_follow_up(turn.text) and not turn.matter.text
             and turn.intent != "out_of_scope")
 
 
@@ -114,8 +108,8 @@ def is_question(turn: Turn) -> bool:
         return True
     # unsure what was meant: a question about a procedure, with a word of its own an article can be
     # checked against (with none, the first article found would be quoted unchecked)
-    return (turn.action == "action_fallback" and turn.asks and _words(turn).names_topic(turn.text)
-            and bool(content_words(turn.rt.retriever.index.tokenizer, _words(turn).own_words(turn.text))))
+    return (turn.action == "action_fallback" and turn.asks and turn.words.names_topic(turn.text)
+            and bool(content_words(turn.rt.retriever.index.tokenizer, turn.words.own_words(turn.text))))
 
 
 PROCEDURE_ROUTES = frozenset({"xinfang", "xinfang_review"})

@@ -117,10 +117,10 @@ def continued(turn: Turn, triage: Triage) -> tuple[str, Triage]:
     where a case stands (「判了」「生效」「还在审」) or names the same kind of matter (工资 after 工资),
     and the two together are clear. Otherwise the text and its own triage come back unchanged.
     """
-    words = turn.rt.kb.words
+    words = turn.words
     previous, text = turn.matter.text, turn.text
     core = turn.core
-    if words is None or not previous or not core or len(core) > CONTINUATION_MAX_CHARS or core in core_text(previous):
+    if not previous or not core or len(core) > CONTINUATION_MAX_CHARS or core in core_text(previous):
         return text, triage
     kind, before = words.domain_of(text), words.domain_of(previous)
     if (kind is not None and kind != before) or (turn.stage is None and kind is None):
@@ -143,9 +143,8 @@ def answered_with(turn: Turn) -> tuple[str, Triage]:
 def description(turn: Turn) -> tuple[Reply, Matter]:
     """A problem told: its plan, with one question when the route is not yet clear, or the form's
     questions when it is unclear (once a session)."""
-    words = turn.rt.kb.words
     text, triage = turn.text, turn.triage
-    nothing = words is not None and words.says_nothing(text)
+    nothing = turn.words.says_nothing(text)
     if turn.form_active and turn.matter.text and not nothing:
         # said while the form asks about the matter (an interruption the form rejected): about that
         # matter, answered with it now, no second round of questions
