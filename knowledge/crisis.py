@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from .corpus import SOURCES_DIR
@@ -97,7 +98,13 @@ class CrisisModel:
         self.model.fit(self.vectorizer.fit_transform(texts), labels)
 
     def probability(self, norm: str) -> float:
-        return float(self.model.predict_proba(self.vectorizer.transform([norm]))[0, 1])
+        """The probability of danger (the logistic function of the linear score, computed directly)."""
+        from .route_model import sklearn_fast
+
+        with sklearn_fast():
+            x = self.vectorizer.transform([norm])
+        score = float((x @ self.model.coef_.T)[0, 0] + self.model.intercept_[0])
+        return 1.0 / (1.0 + np.exp(-score))
 
 
 @functools.lru_cache(maxsize=1)
@@ -114,6 +121,7 @@ def crisis_model() -> CrisisModel:
     return CrisisModel(positives, negatives)
 
 
+@functools.lru_cache(maxsize=1024)
 def detect_crisis(text: str) -> str | None:
     """The kind of crisis the text expresses (self_harm, violence, danger, or ``unspecified`` when only
     the model finds it), or None.

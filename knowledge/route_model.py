@@ -58,6 +58,14 @@ class ModelSettings:
         return json.dumps(self.__dict__, sort_keys=True)
 
 
+def sklearn_fast():
+    """scikit-learn without its per-call input validation, for transforms of text the model itself
+    normalised (one query per turn, where validation costs more than the work)."""
+    import sklearn
+
+    return sklearn.config_context(assume_finite=True, skip_parameter_validation=True)
+
+
 def legal_terms(synonyms: SynonymTable, text: str) -> list[str]:
     """The legal terms ``text`` names (a term in it) or stands for (its colloquial words)."""
     named = [t for t in synonyms.legal_terms if len(t) >= 2 and t in text]
@@ -135,9 +143,14 @@ class RouteModel:
         return float(minimize_scalar(loss, bounds=(0.05, 20.0), method="bounded").x)
 
     def proba(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+        """Calibrated class probabilities. The linear scores are computed directly from the fitted
+        coefficients (what ``decision_function`` computes, without its input checks: a turn asks for
+        one row, and the checks cost more than the product)."""
         from scipy.special import softmax
 
-        scores = self.model.decision_function(self.features(texts, vectors))
+        with sklearn_fast():
+            x = self.features(texts, vectors)
+        scores = np.asarray(x @ self.model.coef_.T) + self.model.intercept_
         return softmax(np.atleast_2d(scores) / self.temperature, axis=1)
 
 

@@ -25,14 +25,18 @@ class SynonymTable:
 
     entries: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self._legal = frozenset(t for terms in self.entries.values() for t in terms)
+        self._longest_first = sorted(self.entries, key=len, reverse=True)
+
     @property
-    def legal_terms(self) -> set[str]:
-        return {t for terms in self.entries.values() for t in terms}
+    def legal_terms(self) -> frozenset[str]:
+        return self._legal
 
     def expand(self, text: str) -> list[str]:
         """Legal terms for the colloquial words found in ``text``, longest words first, no repeats."""
         found: list[str] = []
-        for word in sorted(self.entries, key=len, reverse=True):
+        for word in self._longest_first:
             if word in text:
                 for term in self.entries[word]:
                     if term not in found and term not in text:

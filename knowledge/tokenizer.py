@@ -7,6 +7,7 @@ jieba keeps global state, so each tokenizer owns a ``jieba.Tokenizer`` instance
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 import re
 import threading
@@ -76,8 +77,15 @@ class Tokenizer:
         return not any(ch in FUNCTION_CHARS for ch in word)
 
     def tokenize(self, text: str) -> list[str]:
+        """The terms of ``text`` (a new list each call; one turn segments the same text several times,
+        for the route model, the example similarity, retrieval and the coverage check, so the
+        segmentation is kept for the last few hundred texts)."""
+        return list(self._tokens(text))
+
+    @functools.lru_cache(maxsize=512)  # noqa: B019 - a tokenizer lives as long as its process
+    def _tokens(self, text: str) -> tuple[str, ...]:
         text = text.lower()
         if self.segmenter is Segmenter.CHAR:
-            return [t for t in _WORD.findall(text) if t not in STOPWORDS]
+            return tuple(t for t in _WORD.findall(text) if t not in STOPWORDS)
         words = self._engine().lcut_for_search(text)
-        return [w for w in words if w.strip() and _WORD.search(w) and w not in STOPWORDS]
+        return tuple(w for w in words if w.strip() and _WORD.search(w) and w not in STOPWORDS)

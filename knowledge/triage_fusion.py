@@ -46,6 +46,7 @@ class FusionClassifier:
                 owners.append(rid)
         self.texts, self.owners = texts, np.array(owners, dtype=object)
         self.route_list = list(kb.routes)
+        self.route_index = {rid: np.flatnonzero(self.owners == rid) for rid in self.route_list}
         self.vectors, _ = cache.embed(embedder, texts)
         self.bm25 = BM25([tokenizer.tokenize(t) for t in texts])
         rules = load_triage_rules()
@@ -65,7 +66,7 @@ class FusionClassifier:
         bm_score: dict[str, float] = {}
         best_example: dict[str, tuple[float, str]] = {}
         for rid in self.route_list:
-            idx = np.flatnonzero(self.owners == rid)
+            idx = self.route_index[rid]
             top = np.sort(sims[idx])[::-1][:TOP_EXAMPLES]
             dense_score[rid] = float(top.mean()) if len(top) else -1.0
             bm_score[rid] = float(bm[idx].max()) if len(idx) else 0.0
