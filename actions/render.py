@@ -41,10 +41,12 @@ def lead_paragraphs(text: str, limit: int) -> str:
 
 
 def citation(kb: KnowledgeBase, article_id: str) -> dict[str, Any]:
+    """An article cited, without its text: the service adds the text from its own copy of the corpus
+    (``bot/conversation``), so the dialogue engine never carries whole articles in its events."""
     art = kb.corpus.article(article_id)
     law = kb.corpus.laws[art.law_id]
     return {"id": article_id, "law": law.short, "article": art.number, "label": art.label,
-            "citation": kb.corpus.citation(article_id), "text": art.text}
+            "citation": kb.corpus.citation(article_id)}
 
 
 def channel_line(channel: Channel, pack: Pack | None = None) -> str:

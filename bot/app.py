@@ -17,6 +17,7 @@ from channels.wechat import WeChatConnector
 from channels.wechat import router as wechat_router
 from common.settings import Settings, get_settings
 from knowledge.channels import load_channels
+from knowledge.corpus import load_corpus
 from knowledge.index import Manifest
 from knowledge.routes import load_route_ids
 
@@ -94,7 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                                 load_channels(route_ids=route_ids), app.state.store,
                                                 prefetch=app.state.prefetch,
                                                 prefetch_max_inflight=settings.QUERY_PREFETCH_MAX_INFLIGHT,
-                                                route_names=route_names)
+                                                route_names=route_names, corpus=load_corpus())
         app.state.readiness = Readiness(settings)
         app.state.wechat = WeChatConnector.from_settings(settings, lambda: app.state.conversations)
         # Everything loaded so far lives as long as the service. Out of the collector's way, a

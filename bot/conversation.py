@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from knowledge.corpus import Corpus
 from knowledge.crisis import CRISIS_FOLLOW_UP, CRISIS_WHY, crisis_message, detect_crisis
 from knowledge.textnorm import to_simplified
 
@@ -64,9 +65,10 @@ class Turn:
 class Conversations:
     def __init__(self, rasa: RasaClient, secret_key: str, channels: dict, store: Store | None = None,
                  prefetch: Callable[[str], None] | None = None, prefetch_max_inflight: int = 2,
-                 route_names: dict[str, str] | None = None) -> None:
+                 route_names: dict[str, str] | None = None, corpus: Corpus | None = None) -> None:
         self.rasa, self.secret_key, self.channels, self.store = rasa, secret_key, channels, store
         self.route_names = route_names or {}   # route id -> Chinese name (the routes contract)
+        self.corpus = corpus   # the articles' texts, added to the citations the actions send by id
         self.prefetch = prefetch  # called with the masked text as it goes to Rasa (bot/prefetch.py)
         self.prefetch_max_inflight = prefetch_max_inflight
 
@@ -88,8 +90,9 @@ class Conversations:
         for m in raw:
             custom = m.get("custom")
             if isinstance(custom, dict) and PAYLOAD_KEY in custom:
-                turn.payloads.append(custom[PAYLOAD_KEY])
-                turn.messages.append({"custom": custom[PAYLOAD_KEY]})
+                payload = self._with_article_texts(custom[PAYLOAD_KEY])
+                turn.payloads.append(payload)
+                turn.messages.append({"custom": payload})
                 continue
             msg: dict[str, Any] = {}
             if m.get("text"):
@@ -114,6 +117,15 @@ class Conversations:
         if self.store is not None:
             turn.recorded = await self._record(turn, namespace, hashed, masked, channel_ref=ref)
         return turn
+
+    def _with_article_texts(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The payload with each citation's article text (the actions send citations by id)."""
+        if self.corpus is not None:
+            for c in payload.get("citations") or []:
+                art = self.corpus.articles.get(c.get("id", ""))
+                if art is not None:
+                    c["text"] = art.text
+        return payload
 
     def _crisis_first(self, turn: Turn) -> None:
         """The help lines first, when the crisis lexicon fired but the dialogue did not answer a crisis.
