@@ -51,6 +51,16 @@ def is_ack(turn: Turn) -> bool:
             and not turn.asks)
 
 
+GREETING_MAX_CHARS = 12
+
+
+def is_greeting(turn: Turn) -> bool:
+    """A greeting as the NLU read it, when that is all it is: 「你好律师，我老公打我…」 opens with a greeting
+    and is a problem told."""
+    return turn.action == "action_welcome" and (turn.text.startswith("/") or len(turn.core) <= GREETING_MAX_CHARS
+                                                or turn.words.says_nothing(turn.text))
+
+
 def is_about_the_bot(turn: Turn) -> bool:
     return _has(turn, "about_the_bot") and not _has(turn, "harm")
 
@@ -144,7 +154,7 @@ TABLE: list[tuple[str, Callable[[Turn], bool], Build]] = [
     ("ack", is_ack, fallback.acknowledgement),
     ("blank", is_blank, fallback.listening),
     ("about_the_bot", is_about_the_bot, fallback.sorry),
-    ("welcome", lambda t: t.action == "action_welcome", welcome.welcome),
+    ("welcome", is_greeting, welcome.welcome),
     ("human", lambda t: t.action == "action_human_help", fallback.human),
     ("form_answered", lambda t: t.action == "action_triage_answer", triage.form_answered),
     ("local", lambda t: t.action == "action_local_info", local_info.local),

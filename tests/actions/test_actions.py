@@ -918,3 +918,10 @@ async def test_the_clarifying_questions_are_asked_once_a_session(rt, monkeypatch
     payload = [m["custom"]["xinfang"] for m in d.messages if m.get("custom")][-1]
     assert payload["kind"] == "answer" and payload["quoted"]
     assert not [e for e in events if e.get("event") == "active_loop"]
+
+
+async def test_a_problem_opened_with_a_greeting_is_the_problem_not_the_welcome():
+    texts, _, payload = await run(ActionWelcome(), "你好律师，公司拖欠我三个月工资，老板一直说没钱，我该怎么办", intent="greet")
+    assert payload["kind"] == "triage" and payload["routes"][0]["id"] in ("labor_arbitration", "labor_inspection")
+    _, _, payload = await run(ActionWelcome(), "你好", intent="greet")
+    assert payload["kind"] == "welcome"
