@@ -165,10 +165,11 @@ def answer_question(turn: Turn, text: str, asked: str | None = None, follow: Fol
     local = [h for h in hits if h.id.startswith("local/")]
     top = articles[0] if articles else None
     matter = follow.matter if follow else text
-    if top is not None and (strict or not local):
+    if top is not None:
         top, words = answering_hit(turn, asked or text, articles)
-        if top is None:
+        if top is None and (strict or not local):
             return unknown_reply(turn, matter, words, hits)
+        # with the region's own information found, that answers it; no article is quoted unchecked
     faq_routes = None
     if top is not None:
         said, cited, faq_routes = what_it_says(turn, top, asked or text)

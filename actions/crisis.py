@@ -15,13 +15,12 @@ def help_lines(turn: Turn) -> str:
 
 
 def crisis_reply(turn: Turn) -> tuple[Reply, Matter]:
-    """The help lines first; then, when the message also tells a matter (「我不想活了，公司欠我工资三个月」),
-    that matter's plan, so the person is not left without one once safe.
+    """The help lines first; then, when the message also tells a matter the NLU read as such
+    (「我不想活了，公司欠我工资三个月」 read as a description), that matter's plan, so the person is not left
+    without one once safe. What the NLU read as a crisis alone gets the lines and a word of care.
 
     The route first depends on the danger: a person harmed by someone else goes to the police (110
-    is theirs), self-harm and threats to others to the crisis lines' route. When the dialogue model
-    heard danger but no crisis words are present (a dog barking all day, a fight at a restaurant),
-    the same holds: help lines first, short, and the matter's own routes.
+    is theirs), self-harm and threats to others to the crisis lines' route.
     """
     from .triage import triage_reply  # the crisis reply wraps the triage's, which never needs this
 
@@ -30,7 +29,7 @@ def crisis_reply(turn: Turn) -> tuple[Reply, Matter]:
     sure = turn.words.crisis_routes.get(kind)   # None: the matter's routes stay first
     first = sure or CRISIS
     describes = not turn.words.says_nothing(turn.text) and not turn.triage.out_of_scope \
-        and (turn.crisis is None or turn.action != "action_crisis")
+        and turn.action != "action_crisis"
     if describes:
         reply = triage_reply(turn, turn.text, turn.triage)
         reply.kind = CRISIS

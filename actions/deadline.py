@@ -15,12 +15,17 @@ from knowledge.deadlines import answer_deadline, find_limit, with_follow_up_date
 from .render import DISCLAIMER, Reply, excerpt, legal_hotline, limit_line, limits_for
 from .turn import DATE_REQUEST, Matter, Turn
 
-METHOD = ("计算方法：从 {start} 的次日起算第1天，按日历连续计算{unit_note}；期限的最后一天如遇法定节假日等特殊情况，"
-          "以受理机关的认定为准。")
+METHOD = ("计算方法：开始的当日不计入，从 {start} 的次日起算第1天，按日历连续计算{unit_note}"
+          "（《民法典》第二百零一条、第二百零二条）；期限的最后一天是法定休假日的，以休假日结束的次日为最后一天"
+          "（《民法典》第二百零三条），这里没有替您顺延，请以受理机关的认定为准。")
+# the articles the counting rests on (信访工作条例 is silent on counting: these are the rule applied)
+COUNTING = ("qijian_jisuan_minfadian_minsufa#201", "qijian_jisuan_minfadian_minsufa#202",
+            "qijian_jisuan_minfadian_minsufa#203")
 EARLY = "建议尽量提前办理，不要卡着最后一天。"   # not said once the last day has passed
 UNIT_NOTE = {"day": "", "workday": "（只跳过周六、周日，未计入法定节假日）", "month": "（按月对应日）",
              "year": "（按年对应日）"}
 URGENT_DAYS = 10   # this close to the last day the reply says how many days are left
+DATE_REPLY_MAX_CHARS = 14   # a reply that gives only a date (「3月1号受的伤」)
 MAX_LIMIT_LINES = 5
 XINFANG_ROUTE = "xinfang"
 
@@ -64,7 +69,7 @@ def question_of(turn: Turn) -> str | None:
     if find_limit(kb, turn.text) is not None:
         return turn.text
     if turn.matter.text and not turn.words.names_topic(turn.text):
-        joined = f"{turn.matter.text}，{turn.text}"
+        joined = turn.with_matter()
         if find_limit(kb, joined) is not None:
             return joined
         if turn.matter.route and answer_deadline(kb, turn.text, turn.today, route=turn.matter.route):
@@ -92,8 +97,9 @@ def deadline_reply(turn: Turn, text: str, known_start: dt.date | None = None, ro
     reply.extra["quoted"] = [limit.basis]
     reply.add_route(kb, card, f"{limit.label}的期限", None)
     rule = f"{kb.corpus.citation(limit.basis)}：“{limit.quote}”。"
-    others = [tl for tl in card.time_limits if tl.basis == limit.basis and tl is not limit and tl.period
-              and tl.label != limit.label and "用人单位" in tl.label]
+    # the article's other limits (the employer's 30 days beside the worker's year; the year when the
+    # organ did not say one could apply for 复议, beside the 60 days): said beside the one computed
+    others = [tl for tl in card.time_limits if tl.basis == limit.basis and tl.label != limit.label and tl.period]
     if found.start is None:
         reply.needs_clarification = True
         reply.texts.append(f"{limit.label}：{rule}\n{DATE_REQUEST}（例如“10月8日收到”），我帮您算出最后一天。")
@@ -102,8 +108,9 @@ def deadline_reply(turn: Turn, text: str, known_start: dt.date | None = None, ro
     assert found.last_day is not None and limit.period is not None
     reply.texts.append(f"{limit.label}：{rule}\n{said} {_fmt(found.start)} 计算，最晚应在 {_fmt(found.last_day)}"
                        f"（含当天）之前提出。")
-    if others:   # whose limit it is: the person's, beside the other party's
-        reply.texts.append("另外：" + "；".join(limit_line(kb, tl) for tl in others) + "。上面算的是您自己申请的期限。")
+    if others:
+        reply.texts.append("另外，同一条还规定：" + "；".join(limit_line(kb, tl) for tl in others)
+                           + f"。上面算的是“{limit.label}”。")
     if limit.interrupted_by:
         reply.cite(kb, limit.interrupted_by[1])
     left = time_left(found.last_day, today, legal_hotline(kb), limit.interrupted_by,
@@ -112,6 +119,8 @@ def deadline_reply(turn: Turn, text: str, known_start: dt.date | None = None, ro
         reply.texts.append(left)
     method = METHOD.format(start=_fmt(found.start), unit_note=UNIT_NOTE[limit.period.unit])
     reply.detail("怎么算的", method + (EARLY if days_left(found.last_day, today) >= 0 else ""))
+    for aid in COUNTING:
+        reply.cite(kb, aid)
     reply.extra["deadline"] = {"kind": found.kind, "start": found.start.isoformat(),
                                "last_day": found.last_day.isoformat(),
                                "period": {"amount": limit.period.amount, "unit": limit.period.unit},
@@ -122,25 +131,43 @@ def deadline_reply(turn: Turn, text: str, known_start: dt.date | None = None, ro
 
 
 def deadline(turn: Turn) -> tuple[Reply, Matter]:
-    """「最晚哪天」: the limit the question (or the matter with it) names, from the date told now or before.
-    The question is kept as the matter, so that a date sent next completes it."""
+    """「最晚哪天」: the limit the question (or the matter with it) names, from the date told now, or told
+    before about the same matter (a date told for another route counts for nothing here).
+
+    A question that names its own step and asks for the date is kept as the matter, so that a date
+    sent next completes it; one that took its step from the matter's route keeps the matter."""
+    kb = turn.rt.kb
     text = question_of(turn) or turn.text
-    known = turn.matter.day if turn.date is None else None
-    reply = deadline_reply(turn, text, known, turn.matter.route if text == turn.text else None)
-    route = reply.routes[0]["id"] if reply.routes else None
-    if route is not None and route == turn.matter.route and not reply.needs_clarification:
+    by_matter = text == turn.text and find_limit(kb, text) is None
+    route = turn.matter.route if by_matter else None
+    found = answer_deadline(kb, text, turn.today, route=route)
+    same = found is not None and found.route is not None and found.route.id == turn.matter.route
+    known = turn.matter.day if turn.date is None and same else None
+    reply = deadline_reply(turn, text, known, route)
+    if by_matter or (same and not reply.needs_clarification):
         return reply, turn.remembered()   # the same matter: its description, date and stage stay
-    return reply, turn.remembered(text, route)   # (asking for the date: the question waits for it)
+    return reply, turn.remembered(text, reply.routes[0]["id"] if reply.routes else None)
 
 
 def date_reply_question(turn: Turn) -> str | None:
-    return with_follow_up_date(turn.rt.kb, turn.matter.text, turn.text, turn.today)
+    """The question a date-only reply completes: the earlier question (「复查最晚哪天申请」) with the date,
+    or the date itself when the step came from the matter's route."""
+    kb = turn.rt.kb
+    joined = with_follow_up_date(kb, turn.matter.text, turn.text, turn.today)
+    if joined is None and turn.matter.route and turn.date is not None and find_limit(kb, turn.text) is None \
+            and len(turn.core) <= DATE_REPLY_MAX_CHARS and answer_deadline(kb, turn.text, turn.today,
+                                                                           route=turn.matter.route):
+        return turn.text
+    return joined
 
 
 def date_reply(turn: Turn) -> tuple[Reply, Matter]:
     """The date the bot asked for (「10.8号收到的」): completes the question asked before."""
     question = date_reply_question(turn) or turn.text
-    reply = deadline_reply(turn, question)
+    by_matter = question == turn.text
+    reply = deadline_reply(turn, question, route=turn.matter.route if by_matter else None)
+    if by_matter:
+        return reply, turn.remembered()
     return reply, turn.remembered(question, reply.routes[0]["id"] if reply.routes else None)
 
 

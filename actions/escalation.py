@@ -49,7 +49,7 @@ def steer(turn: Turn) -> tuple[Reply, Matter]:
     kb, words = turn.rt.kb, turn.words
     matter = turn.text if words.names_matter_besides_escalation(turn.text) else turn.matter.text
     if matter is not None and turn.form_active and turn.matter.text and matter != turn.matter.text:
-        matter = f"{turn.matter.text}，{turn.text}"
+        matter = turn.with_matter()
     if matter is None:
         if turn.asks:
             asked = answer_question(turn, turn.text, asked=words.own_words(turn.text))

@@ -149,6 +149,8 @@ def is_crisis(turn: Turn) -> bool:
 
 TABLE: list[tuple[str, Callable[[Turn], bool], Build]] = [
     ("crisis", is_crisis, crisis_reply),
+    # the form's answers are in (its last question was the stage): the plan, whatever else matches
+    ("form_answered", lambda t: t.action == "action_triage_answer", triage.form_answered),
     ("date_reply", is_date_reply, deadline.date_reply),
     ("one_question_answered", triage.answers_one_question, triage.stage_answered),
     ("ack", is_ack, fallback.acknowledgement),
@@ -156,7 +158,6 @@ TABLE: list[tuple[str, Callable[[Turn], bool], Build]] = [
     ("about_the_bot", is_about_the_bot, fallback.sorry),
     ("welcome", is_greeting, welcome.welcome),
     ("human", lambda t: t.action == "action_human_help", fallback.human),
-    ("form_answered", lambda t: t.action == "action_triage_answer", triage.form_answered),
     ("local", lambda t: t.action == "action_local_info", local_info.local),
     ("escalation", is_escalation, escalation.steer),
     ("deadline", asks_when, deadline.deadline),

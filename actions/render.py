@@ -44,8 +44,7 @@ def citation(kb: KnowledgeBase, article_id: str) -> dict[str, Any]:
     """An article cited, without its text: the service adds the text from its own copy of the corpus
     (``bot/conversation``), so the dialogue engine never carries whole articles in its events."""
     art = kb.corpus.article(article_id)
-    law = kb.corpus.laws[art.law_id]
-    return {"id": article_id, "law": law.short, "article": art.number, "label": art.label,
+    return {"id": article_id, "law": kb.corpus.law_name(article_id), "article": art.number, "label": art.label,
             "citation": kb.corpus.citation(article_id)}
 
 

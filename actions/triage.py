@@ -125,7 +125,7 @@ def continued(turn: Turn, triage: Triage) -> tuple[str, Triage]:
     kind, before = words.domain_of(text), words.domain_of(previous)
     if (kind is not None and kind != before) or (turn.stage is None and kind is None):
         return text, triage
-    joined = f"{previous}，{text}"
+    joined = turn.with_matter()
     together = turn.classify(joined)
     return (joined, together) if together.decision == "answer" else (text, triage)
 
@@ -135,7 +135,7 @@ def answered_with(turn: Turn) -> tuple[str, Triage]:
     the matter before it, the best guess taken as the answer. Never a second round of questions (at
     most two before a useful answer)."""
     previous = turn.matter.text or ""
-    joined = previous if turn.core in core_text(previous) else f"{previous}，{turn.text}"
+    joined = previous if turn.core in core_text(previous) else turn.with_matter()
     best = turn.classify(joined)
     return joined, Triage(best.ranking, best.crisis, "answer", False, best.scores)
 
@@ -148,7 +148,7 @@ def description(turn: Turn) -> tuple[Reply, Matter]:
     if turn.form_active and turn.matter.text and not nothing:
         # said while the form asks about the matter (an interruption the form rejected): about that
         # matter, answered with it now, no second round of questions
-        text = turn.matter.text if turn.core in core_text(turn.matter.text) else f"{turn.matter.text}，{turn.text}"
+        text = turn.matter.text if turn.core in core_text(turn.matter.text) else turn.with_matter()
         best = turn.classify(text)
         triage = Triage(best.ranking, best.crisis, "answer", False, best.scores)
     elif triage.decision != "answer" or nothing:
@@ -220,7 +220,7 @@ def stage_answered(turn: Turn) -> tuple[Reply, Matter]:
     if turn.violence_told:
         triage = safe_first(triage)
     reply = triage_reply(turn, problem, triage, card_shown_before=turn.matter.route == triage.routes[0])
-    return reply, Matter(problem, triage.routes[0], turn.matter.date, stage or turn.matter.stage)
+    return reply, turn.remembered(problem, triage.routes[0], stage)
 
 
 def form_answered(turn: Turn) -> tuple[Reply, Matter]:

@@ -11,30 +11,28 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from knowledge.crisis import detect_crisis
 from knowledge.deadlines import parse_date
-from knowledge.dialogue_words import DialogueWords
+from knowledge.dialogue_words import DialogueWords, core_text
 from knowledge.packs import Pack
 from knowledge.triage import Triage
 
 from .runtime import Runtime
 
 MATTER_SLOTS = ("problem_text", "matter_route", "matter_date", "matter_stage")
+MAX_JOINED = 1500          # characters of a matter read together with a message (queries stop at 2000)
+LOCAL_TIME = ZoneInfo("Asia/Shanghai")   # 「今天」 and the days left are China's, whatever the server's clock
 FORM = "triage_form"
 DATE_REQUEST = "请告诉我具体日期"   # the deadline reply's request for a date; a date sent next answers it
 STAGE_QUESTION = "这件事现在走到哪一步了？"   # asked with an answer that a stage would settle
 KIND_QUESTION = "您的事情大致属于哪一类？"     # asked with an answer that the kind of matter would settle
-
-
-def core_text(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text)
 
 
 @dataclass(frozen=True)
@@ -86,6 +84,8 @@ def find_pack(rt: Runtime, region: str | None) -> Pack | None:
     if region in packs:
         return packs[region]
     short = region.rstrip("市区县省")
+    if len(region) < 2:   # 「区」「湖」 name no region
+        return None
     for pack in packs.values():
         if region in pack.region_name or (len(short) >= 2 and short in pack.region_name):
             return pack
@@ -125,7 +125,7 @@ class Turn:
     said_before: tuple[str, ...] = ()   # the person's earlier messages in this session
     domain: str | None = None           # the clarifying answers, when the form gave them
     case_status: str | None = None
-    today: dt.date = field(default_factory=dt.date.today)
+    today: dt.date = field(default_factory=lambda: dt.datetime.now(LOCAL_TIME).date())
 
     @classmethod
     def read(cls, rt: Runtime, tracker: Tracker, action: str) -> Turn:
@@ -133,9 +133,12 @@ class Turn:
         intent = latest.get("intent") or {}
         metadata = latest.get("metadata") or {}
         said = [e.get("text") or "" for e in this_session(tracker) if e.get("event") == "user"]
+        matter = Matter.of(tracker)
+        if matter.route is not None and matter.route not in rt.kb.routes:   # a route since withdrawn
+            matter = Matter(matter.text, None, matter.date, matter.stage)
         return cls(rt=rt, text=user_text(tracker), intent=intent.get("name"), confidence=intent.get("confidence"),
                    action=action, region=metadata.get("region") or tracker.get_slot("region"),
-                   matter=Matter.of(tracker), form_active=tracker.active_loop_name == FORM,
+                   matter=matter, form_active=tracker.active_loop_name == FORM,
                    asked_for_date=bot_just_asked(tracker, DATE_REQUEST),
                    asked_stage=bot_just_asked(tracker, STAGE_QUESTION),
                    asked_kind=bot_just_asked(tracker, KIND_QUESTION) and not tracker.active_loop_name,
@@ -207,11 +210,18 @@ class Turn:
             return self.matter.text
         return self.text
 
-    def remembered(self, text: str | None = None, route: str | None = None) -> Matter:
+    def remembered(self, text: str | None = None, route: str | None = None, stage: str | None = None) -> Matter:
         """The matter after this turn: ``text`` (the matter now described, or the one kept), its route,
-        and the date and stage this message told, else those told before."""
+        and the date and stage this message told (or ``stage``), else those told before."""
         keep = text is None or text == self.matter.text
         return Matter(text=self.matter.text if text is None else text,
                       route=route or (self.matter.route if keep else None),
                       date=self.date.isoformat() if self.date else (self.matter.date if keep else None),
-                      stage=self.stage or (self.matter.stage if keep else None))
+                      stage=stage or self.stage or (self.matter.stage if keep else None))
+
+    def with_matter(self, text: str | None = None) -> str:
+        """The matter before and ``text`` (this message) read together, the matter's start left out when
+        the two would be longer than a query may be."""
+        text = self.text if text is None else text
+        previous = (self.matter.text or "")[-(MAX_JOINED - len(text)):] if len(text) < MAX_JOINED else ""
+        return f"{previous}，{text}" if previous else text

@@ -86,12 +86,15 @@ class Corpus:
     def is_current(self, article_id: str) -> bool:
         return article_id in self.articles and self.law_of(article_id).is_current
 
-    def citation(self, article_id: str) -> str:
-        """Human citation: 《信访工作条例》第三十五条."""
+    def law_name(self, article_id: str) -> str:
+        """The short name the article is cited by (the part's law in a file of several)."""
         art = self.article(article_id)
         law = self.laws[art.law_id]
-        short = next((name for heading, name in law.parts if art.part.startswith(heading)), law.short)
-        return f"《{short}》{art.label}"
+        return next((name for heading, name in law.parts if art.part.startswith(heading)), law.short)
+
+    def citation(self, article_id: str) -> str:
+        """Human citation: 《信访工作条例》第三十五条."""
+        return f"《{self.law_name(article_id)}》{self.article(article_id).label}"
 
     def fingerprint(self) -> str:
         h = hashlib.sha256()

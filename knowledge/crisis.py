@@ -109,7 +109,7 @@ class CrisisModel:
 
 @functools.lru_cache(maxsize=1)
 def crisis_model() -> CrisisModel:
-    from .triage import load_out_of_scope_examples, load_route_examples
+    from .triage_types import load_out_of_scope_examples, load_route_examples
 
     data = yaml.safe_load((SOURCES_DIR / "crisis_examples.yaml").read_text(encoding="utf-8")) or {}
     positives = [i["text"] for i in data.get("explicit") or []] + _nlu_examples(NLU_CRISIS, "crisis")

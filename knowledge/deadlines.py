@@ -61,9 +61,13 @@ def load_deadline_kinds(path: Path = KINDS_FILE, routes: dict[str, RouteCard] | 
                 when.append(groups[group[1:]])
             else:
                 when.append(tuple(group))
+        unless = item.get("unless") or ()
+        if isinstance(unless, str):
+            if not unless.startswith("$") or unless[1:] not in groups:
+                raise doc.error(f"unknown word group {unless!r}", "kinds", i, "unless")
+            unless = groups[unless[1:]]
         kind = DeadlineKind(str(item.get("id")), str(item.get("topic") or ""), tuple(when),
-                            tuple(item.get("unless") or ()), item.get("route"), item.get("basis") or "",
-                            item.get("label") or "")
+                            tuple(unless), item.get("route"), item.get("basis") or "", item.get("label") or "")
         if not kind.when or not kind.topic:
             raise doc.error("a kind needs an id, a topic and words (when)", "kinds", i)
         if routes is not None and kind.route is not None and limit_of(kind, routes) is None:
@@ -95,6 +99,9 @@ _YMD = re.compile(r"(?:(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})"
                   r"|(\d{1,2})\s*(?:月\s*(\d{1,2})|/\s*(\d{1,2})|[.-]\s*(\d{1,2})(?=\s*[日号])))(?!\d)")
 _CN_MD = re.compile(r"(?:([〇零一二三四五六七八九]{4})年)?([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})[日号]")
 _RELATIVE = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2, "大前天": 3}
+# 「昨天收到的」「前天刚送达」: a relative day counts only as the day of receiving or of what happened
+_RELATIVE_WHEN = re.compile("(大前天|前天|昨天|昨日|今天|今日)[^，。,.；;？?]{0,6}?(收到|拿到|接到|送达|下来|出来|知道|"
+                            "发生|受伤|摔|出事|被打|离职|辞退|开除|签收)")
 # 「上个月15号」「这个月3号」: a day of a month counted from today's
 _MONTH_DAY = re.compile(r"(上上个?月|上个?月|这个?月|本月)\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]")
 _MONTHS_BACK = {"上上个月": 2, "上上月": 2, "上个月": 1, "上月": 1, "这个月": 0, "这月": 0, "本月": 0}
@@ -148,10 +155,8 @@ def parse_date(text: str, today: dt.date) -> dt.date | None:
     else:
         c = _CN_MD.search(text)
         if not c:
-            for word in sorted(_RELATIVE, key=len, reverse=True):
-                if word in text:
-                    return today - dt.timedelta(days=_RELATIVE[word])
-            return None
+            rel = _RELATIVE_WHEN.search(text)   # 今天/昨天 as the day something happened, not when asking
+            return today - dt.timedelta(days=_RELATIVE[rel.group(1)]) if rel else None
         year = int("".join(str("〇一二三四五六七八九".index(ch) if ch != "零" else 0) for ch in c.group(1))) \
             if c.group(1) else None
         try:
@@ -211,14 +216,11 @@ def find_limit(kb: KnowledgeBase, text: str) -> tuple[RouteCard | None, TimeLimi
 
 
 def route_kind(kb: KnowledgeBase, route: str) -> DeadlineKind | None:
-    """The kind a plain 「最晚哪天」 means for a matter on ``route``: its card's first limit with a period."""
-    card = kb.routes.get(route)
-    first = next((tl for tl in card.time_limits if tl.period), None) if card else None
-    if first is None:
-        return None
-    return next((k for k in kb.deadline_kinds or _default_kinds()
-                 if k.route == route and k.basis == first.basis and k.label in first.label),
-                DeadlineKind(route, first.label, ((),), route=route, basis=first.basis, label=first.label))
+    """The kind a plain 「最晚哪天」 means for a matter on ``route``: the route's first kind in
+    ``deadline_kinds.yaml`` (the person's own step: 工伤 is the worker's year, not the employer's 30 days),
+    or None when the route has none (信访, 12345…: the office's own handling times are no limit of the
+    person's), and then the reply asks which step is meant."""
+    return next((k for k in kb.deadline_kinds or _default_kinds() if k.route == route), None)
 
 
 def answer_deadline(kb: KnowledgeBase, text: str, today: dt.date | None = None,

@@ -14,9 +14,9 @@ from pathlib import Path
 from .corpus import SOURCES_DIR
 from .yamlpos import load_located
 
-PATTERNS = ("asks", "asks_yes_no", "follow_up_marked", "follow_up_asks", "asks_how_long", "asks_when", "asks_fee",
+PATTERNS = ("asks", "follow_up_marked", "follow_up_asks", "asks_how_long", "asks_when", "asks_fee",
             "fee_rule", "says_nothing", "violence", "not_violence", "harm", "about_the_bot", "escalation", "disrupts",
-            "escalation_places", "date_reply_words")
+            "escalation_places")
 FOLLOW_UP_MAX_CHARS = 12
 
 

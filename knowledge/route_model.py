@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,9 +181,10 @@ def load_or_fit(examples: Sequence[Example], vectors: np.ndarray, synonyms: Syno
     model = RouteModel(synonyms, settings).fit(examples, vectors)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        for old in path.parent.glob("route-model-*.joblib"):
-            old.unlink(missing_ok=True)
-        tmp = path.with_suffix(".tmp")
+        for old in path.parent.glob("route-model-*.joblib"):   # models of data since changed
+            if old != path:
+                old.unlink(missing_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")   # two processes starting together each write their own
         joblib.dump(model, tmp)
         tmp.replace(path)
     return model

@@ -49,7 +49,6 @@ CRISIS = "crisis"
 # the learned model alone put an acceptable route first for 0.84 of the questions, the similarity alone
 # for 0.85, the two with 0.4 for 0.87, with 0.8 for 0.88, with 1.6 for 0.85.
 SIMILARITY_WEIGHT = 0.8
-CRISIS_FIRST = frozenset({"self_harm", "violence"})
 # the clarifying answers are what the person said: added to the probabilities of the routes they
 # point at (the first route of a list gets all of it, the next half…), where the case stands most
 STATUS_PRIOR = 1.0
@@ -158,7 +157,7 @@ class RouteClassifier:
         total = sum(routes.values()) or 1.0
         routes = {r: p / total for r, p in routes.items()}   # among the routes, out of scope aside
         fused = self.similarity.fused(query, vec)[0]
-        peak = max(fused.values()) or 1.0
+        peak = max(fused.get(r, 0.0) for r in routes) or 1.0
         ranked = {r: routes[r] + SIMILARITY_WEIGHT * fused.get(r, 0.0) / peak for r in routes}
         priors = [(self.status_routes.get(case_status or "", []), STATUS_PRIOR)]
         if domain != NO_DOMAIN:
@@ -171,7 +170,7 @@ class RouteClassifier:
         ordered = sorted(ranked, key=lambda r: -ranked[r])
         ranking = [RouteScore(r, routes[r] / total, self.why(r, vec)) for r in ordered[:k]]
         out_of_scope = not crisis and domain is None and oos >= self.thresholds.out_of_scope
-        if crisis in CRISIS_FIRST:   # the lexicon's kinds of self-harm and violence; the dialogue orders the rest
+        if crisis and self.kb.words and self.kb.words.crisis_routes.get(crisis) == CRISIS:   # self-harm, violence
             ranking = [RouteScore(CRISIS, 1.0, ""), *ranking[: k - 1]]
         top = ranking[0].score if ranking else 0.0
         if len(ranking) > 1 and self.one_kind(ranking[0].route, ranking[1].route):

@@ -925,3 +925,53 @@ async def test_a_problem_opened_with_a_greeting_is_the_problem_not_the_welcome()
     assert payload["kind"] == "triage" and payload["routes"][0]["id"] in ("labor_arbitration", "labor_inspection")
     _, _, payload = await run(ActionWelcome(), "你好", intent="greet")
     assert payload["kind"] == "welcome"
+
+
+async def test_when_a_bare_last_day_question_follows_a_matter_it_is_the_persons_own_limit():
+    injury = {"problem_text": "我爸在工地上摔伤了，老板不给报工伤", "matter_route": "work_injury", "matter_date": "2026-03-01"}
+    texts, events, payload = await run(ActionDeadline(), "还来得及吗", intent="ask_deadline", slots=injury)
+    assert payload["deadline"]["kind"] == "work_injury" and payload["deadline"]["period"]["unit"] == "year"
+    assert payload["deadline"]["start"] == "2026-03-01" and payload["deadline"]["date_told_before"]
+    assert not [e for e in events if e.get("name") == "problem_text"]   # the matter stays
+    # a route whose only times are the office's own is no limit of the person's: which step is asked
+    _, _, payload = await run(ActionDeadline(), "还来得及吗", intent="ask_deadline",
+                              slots={"problem_text": "小区门口路灯坏了", "matter_route": "hotline_12345"})
+    assert "deadline" not in payload
+
+
+@pytest.mark.parametrize("text,kind,start", [
+    ("我今天想问一下复查最晚哪天申请", "xinfang_review", None),          # 今天 is when asking, not a start
+    ("昨天收到的处理意见，复查最晚哪天", "xinfang_review", "2026-11-20"),
+    ("在医院复查才知道是骨折，工伤认定最晚哪天", "work_injury", None),    # 复查 at the hospital is no 信访 step
+    ("承包地被占了，申请仲裁最晚哪天", "land_arbitration", None),         # two years, not labour's one
+])
+def test_which_limit_and_which_start(real_kb, text, kind, start):
+    from knowledge.deadlines import answer_deadline
+
+    found = answer_deadline(real_kb, text, dt.date(2026, 11, 21))
+    assert found.kind == kind and (found.start.isoformat() if found.start else None) == start
+
+
+async def test_a_route_since_withdrawn_or_a_long_matter_breaks_nothing():
+    _, _, payload = await run(ActionAnswer(), "那要多久", slots={"problem_text": "公司欠我工资", "matter_route": "no_such_route"})
+    assert payload["kind"] in ("answer", "unknown")
+    long_matter = {"problem_text": "公司拖欠我工资，" * 230}   # with the message, over what one query may hold
+    _, _, payload = await run(ActionTriage(), "判了两个月了 已经生效了", intent="describe_problem", slots=long_matter)
+    assert payload["kind"] != "invalid" and payload["routes"]
+
+
+async def test_the_forms_answers_get_the_plan_whatever_the_last_reply_looks_like():
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    events = [{"event": "user", "text": "我家的事"}, {"event": "bot", "text": "这件事现在走到哪一步了？"},
+              {"event": "user", "text": "还没有"}]
+    t = Tracker("tester", {"problem_text": "村里把我家承包的地收回去了", "problem_domain": "land_house",
+                           "case_status": "none"},
+                {"text": "还没有", "intent": {"name": "deny", "confidence": 0.9}, "entities": [], "metadata": {}},
+                events, False, None, {}, "action_listen")
+    d = CollectingDispatcher()
+    out = await ActionTriageAnswer().run(d, t, {})
+    payload = [m["custom"]["xinfang"] for m in d.messages if m.get("custom")][-1]
+    assert payload["kind"] == "triage" and payload["rule"] == "form_answered"
+    assert {e["name"] for e in out if e["event"] == "slot"} >= {"problem_domain", "case_status"}
