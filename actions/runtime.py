@@ -6,18 +6,9 @@ import functools
 import logging
 from dataclasses import dataclass
 
-from common.services import Services, services
+from common.services import Services, route_classifier, services
 from common.settings import Settings, get_settings
-from knowledge.embedding_cache import EmbeddingCache
 from knowledge.errors import QueryError
-from knowledge.index import make_tokenizer
-from knowledge.real_questions import (
-    QUESTIONS_FILE,
-    RealQuestion,
-    load_real_questions,
-    load_split,
-    part,
-)
 from knowledge.textnorm import normalize_query
 from knowledge.triage import RouteClassifier
 
@@ -61,22 +52,6 @@ class Runtime:
             return False
         embedder.embed_queries([query])
         return True
-
-
-def route_classifier(settings: Settings, svc: Services) -> RouteClassifier:
-    """The route model for these services, trained on the real questions' training part when they are
-    there (``REAL_QUESTIONS_DIR``), kept in ``var/triage`` between starts."""
-    return RouteClassifier(svc.kb, svc.embedder, EmbeddingCache(settings.embedding_cache_path),
-                           make_tokenizer(svc.kb, settings.SEGMENTER), real_training_part(settings, svc.kb),
-                           cache_dir=settings.triage_dir)
-
-
-def real_training_part(settings: Settings, kb) -> list[RealQuestion]:
-    if not (settings.REAL_QUESTIONS_DIR / QUESTIONS_FILE).exists() or not settings.REAL_QUESTIONS_SPLIT.exists():
-        logger.warning("triage.real_questions.absent", extra={"dir": str(settings.REAL_QUESTIONS_DIR)})
-        return []
-    items = load_real_questions(settings.REAL_QUESTIONS_DIR, set(kb.route_ids))
-    return part(items, load_split(settings.REAL_QUESTIONS_SPLIT), "train")
 
 
 @functools.lru_cache(maxsize=1)

@@ -144,8 +144,7 @@ def cmd_eval_triage(args: argparse.Namespace) -> int:
     """The route model alone: cross-validation on the real questions' training part, the learned model
     against the example-similarity fusion it replaced; then each trained on the whole training part and
     asked the dev part (figures only: nothing is chosen on them)."""
-    from actions.runtime import real_training_part
-    from common.services import services
+    from common.services import real_training_part, services
     from common.settings import get_settings
     from knowledge.embedding_cache import EmbeddingCache
     from knowledge.index import make_tokenizer

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.embedder import Embedder, SentenceTransformerEmbedder
+from knowledge.embedding_cache import EmbeddingCache
 from knowledge.index import SearchIndex, ensure_index, make_tokenizer
 from knowledge.kb import KnowledgeBase, load_knowledge
+from knowledge.real_questions import (
+    QUESTIONS_FILE,
+    RealQuestion,
+    load_real_questions,
+    load_split,
+    part,
+)
 from knowledge.retriever import HybridRetriever
+from knowledge.triage import RouteClassifier
 
 from .settings import Settings
 
 _LOCK = threading.Lock()
+logger = logging.getLogger(__name__)
 
 
 @functools.lru_cache(maxsize=1)
@@ -60,3 +71,19 @@ def services(settings: Settings, build_if_stale: bool = True, progress=None) -> 
             index = SearchIndex(settings.index_dir, make_tokenizer(kb, settings.SEGMENTER))
             _SERVICES[key] = Services(kb, embedder, HybridRetriever(kb, index, embedder, settings.SEARCH_TOP_K))
         return _SERVICES[key]
+
+
+def route_classifier(settings: Settings, svc: Services) -> RouteClassifier:
+    """The route model for these services, trained on the real questions' training part when they are
+    there (``REAL_QUESTIONS_DIR``), kept in ``var/triage`` between starts."""
+    return RouteClassifier(svc.kb, svc.embedder, EmbeddingCache(settings.embedding_cache_path),
+                           make_tokenizer(svc.kb, settings.SEGMENTER), real_training_part(settings, svc.kb),
+                           cache_dir=settings.triage_dir)
+
+
+def real_training_part(settings: Settings, kb) -> list[RealQuestion]:
+    if not (settings.REAL_QUESTIONS_DIR / QUESTIONS_FILE).exists() or not settings.REAL_QUESTIONS_SPLIT.exists():
+        logger.warning("triage.real_questions.absent", extra={"dir": str(settings.REAL_QUESTIONS_DIR)})
+        return []
+    items = load_real_questions(settings.REAL_QUESTIONS_DIR, set(kb.route_ids))
+    return part(items, load_split(settings.REAL_QUESTIONS_SPLIT), "train")

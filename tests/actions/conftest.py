@@ -9,8 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 @pytest.fixture(scope="session")
 def rt(real_kb, tmp_path_factory):
-    from actions.runtime import Runtime, real_training_part
-    from common.services import Services
+    from actions.runtime import Runtime
+    from common.services import Services, real_training_part
     from common.settings import Settings
     from knowledge.embedder import HashingEmbedder
     from knowledge.embedding_cache import EmbeddingCache

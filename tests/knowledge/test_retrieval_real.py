@@ -107,11 +107,8 @@ def test_the_faq_offered_is_the_one_that_was_asked(svc, query, article, faq):
     ("我们单位的事没人管 气死我了", True),
 ])
 def test_a_clear_problem_is_answered_without_questions_and_a_vague_one_asked(svc, text, asks):
+    from common.services import route_classifier
     from common.settings import get_settings
-    from knowledge.embedding_cache import EmbeddingCache
-    from knowledge.index import make_tokenizer
-    from knowledge.triage import RouteClassifier
 
-    classifier = RouteClassifier(svc.kb, svc.embedder, EmbeddingCache(get_settings().embedding_cache_path),
-                                 make_tokenizer(svc.kb, get_settings().SEGMENTER))
+    classifier = route_classifier(get_settings(), svc)   # the one the product runs (real training part included)
     assert (classifier.classify(text).decision != "answer") is asks
