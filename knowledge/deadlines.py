@@ -216,11 +216,18 @@ def find_limit(kb: KnowledgeBase, text: str) -> tuple[RouteCard | None, TimeLimi
 
 
 def route_kind(kb: KnowledgeBase, route: str) -> DeadlineKind | None:
-    """The kind a plain 「最晚哪天」 means for a matter on ``route``: the route's first kind in
-    ``deadline_kinds.yaml`` (the person's own step: 工伤 is the worker's year, not the employer's 30 days),
-    or None when the route has none (信访, 12345…: the office's own handling times are no limit of the
-    person's), and then the reply asks which step is meant."""
-    return next((k for k in kb.deadline_kinds or _default_kinds() if k.route == route), None)
+    """The kind a plain 「最晚哪天」 means for a matter on ``route``: of the route card's limits, in the
+    card's order, the first one a kind of ``deadline_kinds.yaml`` names (the person's own step: 复查
+    before 复核; 工伤 the worker's year, since no kind names the employer's 30 days), or None when no kind
+    names any (信访, 12345…: the office's own handling times are no limit of the person's), and then the
+    reply asks which step is meant."""
+    card = kb.routes.get(route)
+    kinds = [k for k in kb.deadline_kinds or _default_kinds() if k.route == route]
+    for tl in card.time_limits if card else ():
+        kind = next((k for k in kinds if limit_of(k, kb.routes) is tl), None)
+        if kind is not None:
+            return kind
+    return None
 
 
 def answer_deadline(kb: KnowledgeBase, text: str, today: dt.date | None = None,
