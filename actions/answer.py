@@ -82,7 +82,10 @@ def what_it_says(turn: Turn, hit, asked: str) -> tuple[str, list[str], list[str]
     kb = turn.rt.kb
     faq = best_faq(turn, hit, asked)
     if faq:
-        return (faq.answer + "\n依据：" + "、".join(kb.corpus.citation(a) for a in faq.basis), list(faq.basis),
+        # the article found for the question first: a FAQ resting on several (仲裁的期限 on 第二十九条 and
+        # 第四十三条) was reached through the one closest to what was asked
+        basis = sorted(faq.basis, key=lambda a: a != hit.id)
+        return (faq.answer + "\n依据：" + "、".join(kb.corpus.citation(a) for a in basis), basis,
                 list(faq.routes) or None)
     return f"{hit.citation}规定：“{excerpt(hit.text, QUOTE_CHARS)}”", [hit.id], None
 
@@ -96,9 +99,9 @@ def question_part(turn: Turn, text: str) -> str:
 
 def answer_inside(turn: Turn, text: str) -> tuple[str, str, list[str]] | None:
     """What the article closest to a description says of it (title, text, cited): of the clauses that ask
-    (「…这合法吗」), else of the whole description. Only an article that speaks to the words asked (or
-    told) counts (``answering_hit``); a clause that asks nothing in particular (「…怎么办」) is answered
-    by the plan, and so is a description none of whose articles speaks to it."""
+    (「…这合法吗」), else of the whole description. Only an article that speaks to the words asked, or
+    else to the words told, counts (``answering_hit``); a clause that asks nothing in particular
+    (「…怎么办」) is answered by the plan, and so is a description none of whose articles speaks to it."""
     tokenizer = turn.rt.retriever.index.tokenizer
     asked = question_part(turn, text) if turn.asks else text
     if not content_words(tokenizer, asked):
@@ -110,10 +113,15 @@ def answer_inside(turn: Turn, text: str) -> tuple[str, str, list[str]] | None:
     if not articles:
         return None
     top, _ = answering_hit(turn, asked, articles)
+    about_the_clause = top is not None
+    if top is None and asked != text:
+        # the clause asks about what the description told (「劳动局责令了他还不发，会有啥后果」): an article
+        # that speaks to what was told answers it
+        top, _ = answering_hit(turn, text, articles)
     if top is None:
         return None
-    body, cited, _ = what_it_says(turn, top, asked)
-    title = f"关于您问的“{excerpt(asked, 24)}”" if turn.asks and asked != text else "相关规定"
+    body, cited, _ = what_it_says(turn, top, asked if about_the_clause else text)
+    title = f"关于您问的“{excerpt(asked, 24)}”" if turn.asks and asked != text and about_the_clause else "相关规定"
     return title, body, cited
 
 

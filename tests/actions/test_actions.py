@@ -567,6 +567,35 @@ def test_the_article_quoted_is_the_first_hit_that_speaks_to_the_question(rt):
     assert answering_hit(turn, "信访怎么办", hits) == (hits[0], [])             # nothing particular asked
 
 
+def test_a_faq_on_several_articles_cites_first_the_one_found_for_the_question(rt):
+    from dataclasses import replace
+
+    from actions.answer import what_it_says
+
+    turn = turn_for("劳动仲裁从受理到出裁决一般要多久", intent="ask_law", action="action_answer")
+    faq = rt.kb.faq["faq_ldzc_shouli"]
+    assert faq.basis[0].endswith("#29")   # the FAQ lists 受理 (第二十九条) before 审理期限 (第四十三条)
+    found = replace(article_hit(rt.kb, "laodong_zhengyi_tiaojie_zhongcai_fa#43"), faq_ids=[faq.id])
+    said, cited, _ = what_it_says(turn, found, turn.text)
+    assert cited == ["laodong_zhengyi_tiaojie_zhongcai_fa#43", "laodong_zhengyi_tiaojie_zhongcai_fa#29"]
+    assert said.index("第四十三条") < said.index("第二十九条")   # the basis line in the same order
+
+
+def test_a_clause_asking_about_what_was_told_is_answered_by_the_article_on_what_was_told(rt, monkeypatch):
+    from actions.answer import answer_inside
+
+    text = "劳动局都责令老板发工资了他还是不发，会有啥后果"
+    hits = [article_hit(rt.kb, "laodong_baozhang_jiancha_tiaoli_2004#26")]
+    monkeypatch.setattr(rt.retriever, "search", lambda *a, **k: hits)
+    turn = turn_for(text, intent="describe_problem", action="action_triage")
+    assert "后果" not in hits[0].text   # the clause's own word is in no article found
+    title, body, cited = answer_inside(turn, text)
+    assert cited == [hits[0].id] and title == "相关规定" and "责令" in body
+    off_topic = [article_hit(rt.kb, "xinfang_gongzuo_tiaoli_2022#17")]   # speaks to neither clause nor story
+    monkeypatch.setattr(rt.retriever, "search", lambda *a, **k: off_topic)
+    assert answer_inside(turn, text) is None
+
+
 async def test_an_unanswered_question_is_said_to_be_so(rt, monkeypatch):
     import actions.answer
 
