@@ -55,10 +55,13 @@ def cmd_index_build(args: argparse.Namespace) -> int:
 def cmd_sources_validate(args: argparse.Namespace) -> int:
     from common.services import knowledge_base
 
+    from knowledge.rerank import load_answer_types
+
     kb = knowledge_base()
     summary = {"laws": len(kb.corpus.laws), "articles": len(kb.corpus.articles), "routes": len(kb.routes),
                "channels": len(kb.channels), "faq": len(kb.faq), "paraphrased_articles": len(kb.paraphrases),
-               "synonyms": len(kb.synonyms.entries), "packs": sorted(kb.packs)}
+               "synonyms": len(kb.synonyms.entries), "answer_types": len(load_answer_types()),
+               "packs": sorted(kb.packs)}
     if args.json:
         _print_json(summary)
     else:

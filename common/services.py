@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from knowledge import rerank
 from knowledge.embedder import Embedder, SentenceTransformerEmbedder
 from knowledge.embedding_cache import EmbeddingCache
 from knowledge.index import SearchIndex, ensure_index, make_tokenizer
@@ -60,7 +61,7 @@ _SERVICES: dict[tuple, Services] = {}
 
 def services(settings: Settings, build_if_stale: bool = True, progress=None) -> Services:
     """The retriever for these settings, building the index first if it is missing or stale."""
-    key = (settings.EMBEDDING_MODEL, str(settings.VAR_DIR), settings.SEGMENTER)
+    key = (settings.EMBEDDING_MODEL, str(settings.VAR_DIR), settings.SEGMENTER, settings.SEARCH_RERANK)
     with _LOCK:
         if key not in _SERVICES:
             kb = knowledge_base()
@@ -69,7 +70,10 @@ def services(settings: Settings, build_if_stale: bool = True, progress=None) -> 
                 ensure_index(kb, embedder, settings.index_dir, settings.embedding_cache_path,
                              settings.SEGMENTER, progress)
             index = SearchIndex(settings.index_dir, make_tokenizer(kb, settings.SEGMENTER))
-            _SERVICES[key] = Services(kb, embedder, HybridRetriever(kb, index, embedder, settings.SEARCH_TOP_K))
+            retriever = HybridRetriever(kb, index, embedder, settings.SEARCH_TOP_K)
+            if settings.SEARCH_RERANK:
+                retriever.reranker = rerank.load_or_fit(retriever, settings.rerank_dir, progress=progress)
+            _SERVICES[key] = Services(kb, embedder, retriever)
         return _SERVICES[key]
 
 

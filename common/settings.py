@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     REAL_QUESTIONS_DIR: Path = PROJECT_ROOT.parent / "shared" / "data"
     REAL_QUESTIONS_SPLIT: Path = PROJECT_ROOT / "tests" / "data" / "real_questions_split.yaml"
     SEARCH_TOP_K: int = Field(5, ge=1, le=50)
+    SEARCH_RERANK: bool = Field(True, description="reorder the first hits with the learned reranker "
+                                                  "(knowledge/rerank.py; `xinfang eval retrieval` prints both)")
 
     # Web widget: pages of other origins (the government site) that may embed /widget.js and call
     # the API from the browser. Comma-separated origins, e.g. "https://xfj.example.gov.cn"; empty = same origin only.
@@ -158,6 +160,10 @@ class Settings(BaseSettings):
     @property
     def triage_dir(self) -> Path:
         return self.VAR_DIR / "triage"
+
+    @property
+    def rerank_dir(self) -> Path:
+        return self.VAR_DIR / "rerank"
 
     @property
     def uses_default_model(self) -> bool:

@@ -9,7 +9,9 @@ rankings are fused with weighted RRF (score = Σ w / (k + rank)).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -50,6 +52,23 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Ranking:
+    """The units found for a query, best fused first, and what each ranking said of them: unit →
+    (rank among the units, best score, matching documents) per ranking; document → rank per ranking."""
+
+    units: list[str]
+    fused: dict[str, float]
+    rankings: dict[str, dict[str, tuple[int, float, list[int]]]]
+    doc_ranks: dict[str, dict[int, int]]
+
+
+class Reranks(Protocol):
+    depth: int
+
+    def reorder(self, text: str, ranking: Ranking) -> list[str]: ...
+
+
+@dataclass(frozen=True)
 class Filters:
     law: str | None = None
     route: str | None = None
@@ -73,6 +92,7 @@ class HybridRetriever:
         self.top_k, self.candidates, self.rrf_k, self.mode = top_k, candidates, rrf_k, mode
         self.expand_synonyms = expand_synonyms
         self.weights = {**DEFAULT_WEIGHTS, **(weights or {})}
+        self.reranker: Reranks | None = None   # set by common/services once it has learned
 
     def warm_up(self) -> None:
         self.search("信访事项复查", k=1)
@@ -141,18 +161,13 @@ class HybridRetriever:
         return units
 
     # -- public ----------------------------------------------------------------------------------
-    def search(self, query: str, k: int | None = None, filters: Filters | None = None,
-               mode: str | None = None) -> list[Hit]:
-        """Search; raises QueryError for input that cannot be searched."""
-        text = normalize_query(query)
-        k = self.top_k if k is None else k
-        if not 1 <= k <= 100:
-            raise ValueError(f"k must be between 1 and 100, got {k}")
-        f = filters or Filters()
-        mode = mode or self.mode
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    def rank_units(self, text: str, f: Filters, mode: str = "hybrid", exclude: Sequence[int] = ()) -> Ranking:
+        """Every unit either ranking found, best fused first, with what each ranking said of it;
+        ``exclude``: documents left out (the reranker's training asks as if the index lacked them)."""
         mask = self._doc_mask(f)
+        if len(exclude):
+            mask = (np.ones(len(self.index), dtype=bool) if mask is None else mask.copy())
+            mask[list(exclude)] = False
         rankings: dict[str, dict[str, tuple[int, float, list[int]]]] = {}
         doc_ranks: dict[str, dict[int, int]] = {}   # ranking → doc → its rank among the documents (1-based)
         for name, ranked in (("bm25", self._bm25_ranking), ("dense", self._dense_ranking)):
@@ -165,8 +180,25 @@ class HybridRetriever:
             for unit, (rank, score, _docs) in units.items():
                 fused[unit] = fused.get(unit, 0.0) + (
                     self.weights[name] / (self.rrf_k + rank) if mode == "hybrid" else score)
-        best = sorted(fused, key=lambda u: (-fused[u], u))[:k]
-        hits = [self._hit(u, fused[u], rankings, doc_ranks) for u in best]
+        return Ranking(sorted(fused, key=lambda u: (-fused[u], u)), fused, rankings, doc_ranks)
+
+    def search(self, query: str, k: int | None = None, filters: Filters | None = None,
+               mode: str | None = None) -> list[Hit]:
+        """Search; raises QueryError for input that cannot be searched. In hybrid mode the first hits
+        are reordered by the reranker when one is set (``knowledge/rerank``)."""
+        text = normalize_query(query)
+        k = self.top_k if k is None else k
+        if not 1 <= k <= 100:
+            raise ValueError(f"k must be between 1 and 100, got {k}")
+        f = filters or Filters()
+        mode = mode or self.mode
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        ranking = self.rank_units(text, f, mode)
+        units = ranking.units
+        if self.reranker is not None and mode == "hybrid" and len(units) > 1:
+            units = self.reranker.reorder(text, ranking) + units[self.reranker.depth:]
+        hits = [self._hit(u, ranking.fused[u], ranking.rankings, ranking.doc_ranks) for u in units[:k]]
         if not hits:
             logger.info("kb.search.no_hit", extra={"mode": mode})
         return hits
