@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .answer import answer_inside
 from .render import Reply, channels_for
 from .turn import Matter, Turn
 
@@ -37,6 +38,13 @@ def local(turn: Turn) -> tuple[Reply, Matter]:
         if not turn.region:
             reply.needs_clarification = True
             reply.texts.append("告诉我您在哪个区县，我看看有没有当地的信息。" + covered(turn))
+        inside = answer_inside(turn, turn.text)
+        if inside is not None:   # 「公司在深圳，我在东莞上班，仲裁去哪边申请」: what the texts say of where (管辖)
+            title, body, cited = inside
+            reply.detail(title, body)
+            reply.extra["quoted"] = cited
+            for aid in cited:
+                reply.cite(kb, aid)
     else:
         lines = []
         for o in pack.offices:

@@ -103,12 +103,17 @@ def is_out_of_scope(turn: Turn) -> bool:
     return turn.triage.out_of_scope and not turn.follows_up
 
 
+def the_texts_answer_what_is_asked(turn: Turn) -> bool:
+    """A question an indexed article answers in the question's own legal terms (``answer.texts_answer``)."""
+    return turn.asks and answer.texts_answer(turn)
+
+
 def answered_out_of_scope(turn: Turn) -> bool:
     """Out of scope for routing as the route model reads it, but an indexed article answers what is
     asked (「人民调解签的协议到底有没有法律效力」): the article, and no route (``answer.question`` gives
     none for out of scope)."""
-    return (turn.intent != "out_of_scope" and turn.triage.out_of_scope and not turn.follows_up and turn.asks
-            and not turn.crisis and answer.texts_answer(turn))
+    return (turn.intent != "out_of_scope" and turn.triage.out_of_scope and not turn.follows_up
+            and not turn.crisis and the_texts_answer_what_is_asked(turn))
 
 
 def is_question(turn: Turn) -> bool:
@@ -131,6 +136,12 @@ def asks_about_the_procedure(turn: Turn) -> bool:
     (「俺不识字，写不了材料，嘴上说行不行」 is a question about 第十七条, not a problem to triage)."""
     return turn.asks and not turn.triage.out_of_scope and turn.triage.routes[:1] != [] \
         and turn.triage.routes[0] in PROCEDURE_ROUTES
+
+
+def wants_a_person(turn: Turn) -> bool:
+    """Asking for a person, as the NLU read it, unless the message asks what an article answers in its
+    own terms (「接访的工作人员冲我摔东西，我能投诉他吗」 names a person and asks a question of law)."""
+    return turn.action == "action_human_help" and not the_texts_answer_what_is_asked(turn)
 
 
 def is_unsure(turn: Turn) -> bool:
@@ -157,7 +168,7 @@ TABLE: list[tuple[str, Callable[[Turn], bool], Build]] = [
     ("blank", is_blank, fallback.listening),
     ("about_the_bot", is_about_the_bot, fallback.sorry),
     ("welcome", is_greeting, welcome.welcome),
-    ("human", lambda t: t.action == "action_human_help", fallback.human),
+    ("human", wants_a_person, fallback.human),
     ("local", lambda t: t.action == "action_local_info", local_info.local),
     ("escalation", is_escalation, escalation.steer),
     ("deadline", asks_when, deadline.deadline),

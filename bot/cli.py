@@ -54,7 +54,6 @@ def cmd_index_build(args: argparse.Namespace) -> int:
 
 def cmd_sources_validate(args: argparse.Namespace) -> int:
     from common.services import knowledge_base
-
     from knowledge.rerank import load_answer_types
 
     kb = knowledge_base()

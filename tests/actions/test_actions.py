@@ -250,6 +250,14 @@ async def test_local_info_without_a_pack_names_the_kind_of_office_and_national_c
     assert "办理。办理" not in joined and "。。" not in joined
 
 
+async def test_without_a_pack_what_the_texts_say_of_where_folds_under_the_offices():
+    texts, _, payload = await run(ActionLocalInfo(), "单位在广州注册，我在佛山上班，劳动仲裁该找哪边", intent="ask_local_office")
+    joined = "".join(t["text"] for t in texts)
+    assert "暂未收录" in joined and "12345" in joined   # the office list stays the answer
+    details = "".join(d["text"] for d in payload["details"])
+    assert "第二十一条" in details and payload["citations"][0]["id"] == "laodong_zhengyi_tiaojie_zhongcai_fa#21"
+
+
 
 def test_every_escalation_example_names_an_escalation_word():
     import yaml
@@ -1004,3 +1012,15 @@ async def test_the_forms_answers_get_the_plan_whatever_the_last_reply_looks_like
     payload = [m["custom"]["xinfang"] for m in d.messages if m.get("custom")][-1]
     assert payload["kind"] == "triage" and payload["rule"] == "form_answered"
     assert {e["name"] for e in out if e["event"] == "slot"} >= {"problem_domain", "case_status"}
+
+
+@pytest.mark.parametrize("text,intent,action,expect", [
+    ("派出所民警态度恶劣还推我，我能不能投诉他", "human_help", "action_human_help", False),
+    ("转人工", "human_help", "action_human_help", True),
+    ("我要找真人说话", "human_help", "action_human_help", True),
+])
+def test_a_question_an_article_answers_is_not_sent_to_a_person(text, intent, action, expect):
+    from actions.policy import decide
+
+    turn = turn_for(text, intent=intent, action=action)
+    assert (decide(turn) == "human") is expect
