@@ -54,12 +54,15 @@ def cmd_index_build(args: argparse.Namespace) -> int:
 
 def cmd_sources_validate(args: argparse.Namespace) -> int:
     from common.services import knowledge_base
+    from knowledge.crisis import load_crisis_examples
     from knowledge.rerank import load_answer_types
 
     kb = knowledge_base()
+    explicit, near = load_crisis_examples()
     summary = {"laws": len(kb.corpus.laws), "articles": len(kb.corpus.articles), "routes": len(kb.routes),
                "channels": len(kb.channels), "faq": len(kb.faq), "paraphrased_articles": len(kb.paraphrases),
                "synonyms": len(kb.synonyms.entries), "answer_types": len(load_answer_types()),
+               "crisis_examples": len(explicit) + len(near),
                "packs": sorted(kb.packs)}
     if args.json:
         _print_json(summary)

@@ -13,6 +13,7 @@ import yaml
 from .corpus import SOURCES_DIR
 from .errors import SourceError
 from .textnorm import normalize_text
+from .yamlpos import load_located
 
 PROJECT_DATA = Path(__file__).resolve().parents[1] / "data"   # the dialogue's own examples (Rasa's format)
 
@@ -79,10 +80,14 @@ def _nlu_examples(path: Path, intent: str | None = None) -> list[str]:
     return out
 
 
+# phrasings and near-misses, each set written by someone who saw neither the lexicon nor the held-out set
+CRISIS_EXAMPLE_FILES = ("crisis_examples.yaml", "crisis_examples_2.yaml")
+
+
 class CrisisModel:
     """A logistic regression over character 1–2-grams: danger said in words the lexicon does not hold.
 
-    Learns from ``sources/crisis_examples.yaml`` (phrasings and near-misses by another author) and the
+    Learns from ``CRISIS_EXAMPLE_FILES`` (phrasings and near-misses by other authors) and the
     dialogue's crisis examples as danger, and from every other example the project has (problems,
     questions, small talk, near-misses) as none. Deterministic; fitted in about a second on first use.
     """
@@ -107,13 +112,30 @@ class CrisisModel:
         return 1.0 / (1.0 + np.exp(-score))
 
 
+def load_crisis_examples(sources: Path = SOURCES_DIR) -> tuple[list[str], list[str]]:
+    """The phrasings (each of a kind of ``KINDS``) and near-misses of ``CRISIS_EXAMPLE_FILES``, checked."""
+    explicit: list[str] = []
+    near: list[str] = []
+    for name in CRISIS_EXAMPLE_FILES:
+        doc = load_located(sources / name)
+        data = doc.data if isinstance(doc.data, dict) else {}
+        for i, item in enumerate(data.get("explicit") or []):
+            if not isinstance(item, dict) or not item.get("text") or item.get("kind") not in KINDS:
+                raise doc.error(f"a phrasing needs text and a kind of {', '.join(KINDS)}", "explicit", i)
+            explicit.append(str(item["text"]))
+        for i, item in enumerate(data.get("near_miss") or []):
+            if not isinstance(item, dict) or not item.get("text"):
+                raise doc.error("a near-miss needs text", "near_miss", i)
+            near.append(str(item["text"]))
+    return explicit, near
+
+
 @functools.lru_cache(maxsize=1)
 def crisis_model() -> CrisisModel:
     from .triage_types import load_out_of_scope_examples, load_route_examples
 
-    data = yaml.safe_load((SOURCES_DIR / "crisis_examples.yaml").read_text(encoding="utf-8")) or {}
-    positives = [i["text"] for i in data.get("explicit") or []] + _nlu_examples(NLU_CRISIS, "crisis")
-    negatives = [i["text"] for i in data.get("near_miss") or []]
+    explicit, near = load_crisis_examples()
+    positives, negatives = explicit + _nlu_examples(NLU_CRISIS, "crisis"), near
     negatives += [t for rid, texts in load_route_examples().items() if rid != "crisis" for t in texts]
     negatives += list(load_out_of_scope_examples())
     for name in NLU_OTHERS:
