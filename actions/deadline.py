@@ -10,20 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from knowledge.deadlines import answer_deadline, find_limit, with_follow_up_date
+from knowledge.deadlines import answer_deadline, counting_rule, find_limit, with_follow_up_date
 
 from .render import DISCLAIMER, Reply, excerpt, legal_hotline, limit_line, limits_for
 from .turn import DATE_REQUEST, Matter, Turn
 
-METHOD = ("计算方法：开始的当日不计入，从 {start} 的次日起算第1天，按日历连续计算{unit_note}"
-          "（《民法典》第二百零一条、第二百零二条）；期限的最后一天是法定休假日的，以休假日结束的次日为最后一天"
-          "（《民法典》第二百零三条），这里没有替您顺延，请以受理机关的认定为准。")
-# the articles the counting rests on (信访工作条例 is silent on counting: these are the rule applied)
-COUNTING = ("qijian_jisuan_minfadian_minsufa#201", "qijian_jisuan_minfadian_minsufa#202",
-            "qijian_jisuan_minfadian_minsufa#203")
 EARLY = "建议尽量提前办理，不要卡着最后一天。"   # not said once the last day has passed
-UNIT_NOTE = {"day": "", "workday": "（只跳过周六、周日，未计入法定节假日）", "month": "（按月对应日）",
-             "year": "（按年对应日）"}
 URGENT_DAYS = 10   # this close to the last day the reply says how many days are left
 DATE_REPLY_MAX_CHARS = 14   # a reply that gives only a date (「3月1号受的伤」)
 MAX_LIMIT_LINES = 5
@@ -105,9 +97,11 @@ def deadline_reply(turn: Turn, text: str, known_start: dt.date | None = None, ro
         reply.texts.append(f"{limit.label}：{rule}\n{DATE_REQUEST}（例如“10月8日收到”），我帮您算出最后一天。")
         return reply
     said = "按您前面说的" if found.told_before else "按您说的"
-    assert found.last_day is not None and limit.period is not None
+    counted = found.counted
+    assert found.last_day is not None and limit.period is not None and counted is not None
+    moved = f"（{_fmt(counted.nominal)} 是{counted.rest_day}，顺延到其后第一个工作日）" if counted.moved else ""
     reply.texts.append(f"{limit.label}：{rule}\n{said} {_fmt(found.start)} 计算，最晚应在 {_fmt(found.last_day)}"
-                       f"（含当天）之前提出。")
+                       f"（含当天）之前提出{moved}。")
     if others:
         reply.texts.append("另外，同一条还规定：" + "；".join(limit_line(kb, tl) for tl in others)
                            + f"。上面算的是“{limit.label}”。")
@@ -117,12 +111,14 @@ def deadline_reply(turn: Turn, text: str, known_start: dt.date | None = None, ro
                      kb.corpus.citation(limit.interrupted_by[1]) if limit.interrupted_by else "")
     if left:
         reply.texts.append(left)
-    method = METHOD.format(start=_fmt(found.start), unit_note=UNIT_NOTE[limit.period.unit])
-    reply.detail("怎么算的", method + (EARLY if days_left(found.last_day, today) >= 0 else ""))
-    for aid in COUNTING:
+    method, counting = counting_rule(counted, limit.period.unit, kb.corpus.citation)
+    reply.detail("怎么算的", "计算方法：" + method + (EARLY if days_left(found.last_day, today) >= 0 else ""))
+    for aid in counting:
         reply.cite(kb, aid)
     reply.extra["deadline"] = {"kind": found.kind, "start": found.start.isoformat(),
-                               "last_day": found.last_day.isoformat(),
+                               "last_day": found.last_day.isoformat(), "nominal_last_day": counted.nominal.isoformat(),
+                               "moved_off_rest_day": counted.moved,
+                               "calendar": {"source": counted.calendar, "estimated": counted.estimated},
                                "period": {"amount": limit.period.amount, "unit": limit.period.unit},
                                "basis": limit.basis, "days_left": days_left(found.last_day, today),
                                "interruptible": limit.interrupted_by is not None,

@@ -261,6 +261,10 @@ def build_parser() -> argparse.ArgumentParser:
     ib.add_argument("--json", action="store_true", help="输出 JSON")
     ib.set_defaults(func=cmd_index_build)
 
+    from .cli_deadline import register as register_deadline
+
+    register_deadline(sub)
+
     sources = sub.add_parser("sources", help="知识源").add_subparsers(dest="sub", metavar="SUBCOMMAND")
     sv = sources.add_parser("validate", help="校验法规、路径卡、渠道、问答、同义词和本地包")
     sv.add_argument("--json", action="store_true", help="输出 JSON")

@@ -1,12 +1,13 @@
 """Deadline help: which time limit a question is about, the date it was triggered, the last day.
 
-How days are counted here (a method of this tool, stated to the user, not a legal
-rule): the period starts on the day after the triggering day (收到/知道之日的次日为
-第1日); N 日 adds N calendar days; N 个工作日 skips Saturdays and Sundays (public
-holidays are not known to the tool); months and years land on the same calendar
-day (the month's last day when that day does not exist). The answer always quotes
-the article's own words and tells the user to act earlier and confirm with the
-handling organ, because holiday extensions and special start dates are not modelled.
+How days are counted (``count``): the day a period is triggered is not counted (收到/知道之日的次日为
+第1日, 民法典第二百零一条); N 日 adds N calendar days; N 个工作日 counts working days of China's calendar
+(``rest_days``: weekends and holidays skipped, make-up working days counted); months and years end on the
+corresponding day, or the month's last day when there is none (第二百零二条). A last day that is a
+statutory rest day moves to the first working day after it where the texts behind the limit say so
+(each kind's ``counting`` articles in ``sources/deadline_kinds.yaml``: 民法典第二百零三条, 民事诉讼法
+第八十五条, which 行政复议法第八十八条 and 行政诉讼法第一百零一条 apply); where they are silent (信访,
+工伤认定, 劳动仲裁) the last day is not moved and the answer says it fell on a rest day.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import calendar
 import datetime as dt
 import functools
 import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .corpus import SOURCES_DIR
 from .numerals import parse_chinese_numeral
+from .rest_days import RestDays, rest_days
 from .routes import Period, RouteCard, TimeLimit
 from .yamlpos import load_located
 
@@ -41,13 +44,16 @@ class DeadlineKind:
     route: str | None = None      # None: a limit the indexed texts do not contain, never computed
     basis: str = ""               # the article of the card's limit ("" : the card's first limit)
     label: str = ""               # a word of the limit's label, when the article holds several
+    counting: tuple[str, ...] = ()   # the articles that move a last day off a rest day (none: the texts are silent)
 
     def named_in(self, text: str) -> bool:
         return all(any(w in text for w in group) for group in self.when) and not any(w in text for w in self.unless)
 
 
-def load_deadline_kinds(path: Path = KINDS_FILE, routes: dict[str, RouteCard] | None = None) -> list[DeadlineKind]:
-    """The kinds, in the order they are tried; every route, article and label checked against the cards."""
+def load_deadline_kinds(path: Path = KINDS_FILE, routes: dict[str, RouteCard] | None = None,
+                        articles: Collection[str] | None = None) -> list[DeadlineKind]:
+    """The kinds, in the order they are tried; every route, article and label checked against the cards,
+    and every counting article against ``articles``."""
     doc = load_located(path)
     data = doc.data if isinstance(doc.data, dict) else {}
     groups = {k: tuple(v) for k, v in (data.get("groups") or {}).items()}
@@ -66,8 +72,15 @@ def load_deadline_kinds(path: Path = KINDS_FILE, routes: dict[str, RouteCard] | 
             if not unless.startswith("$") or unless[1:] not in groups:
                 raise doc.error(f"unknown word group {unless!r}", "kinds", i, "unless")
             unless = groups[unless[1:]]
+        counting = tuple(item.get("counting") or ())
+        unknown = [a for a in counting if articles is not None and a not in articles]
+        if unknown:
+            raise doc.error(f"unknown counting articles {unknown}", "kinds", i, "counting")
         kind = DeadlineKind(str(item.get("id")), str(item.get("topic") or ""), tuple(when),
-                            tuple(unless), item.get("route"), item.get("basis") or "", item.get("label") or "")
+                            tuple(unless), item.get("route"), item.get("basis") or "", item.get("label") or "",
+                            counting)
+        if counting and kind.route is None:
+            raise doc.error(f"kind {kind.id!r}: a limit the texts do not contain has no counting", "kinds", i)
         if not kind.when or not kind.topic:
             raise doc.error("a kind needs an id, a topic and words (when)", "kinds", i)
         if routes is not None and kind.route is not None and limit_of(kind, routes) is None:
@@ -121,6 +134,7 @@ class DeadlineAnswer:
     topic: str = ""
     kind: str = ""              # the kind's id (sources/deadline_kinds.yaml)
     told_before: bool = False   # the start date was told earlier in the conversation, not in this text
+    counted: Counted | None = None   # how the last day was counted (with a start date)
 
 
 def parse_date(text: str, today: dt.date) -> dt.date | None:
@@ -178,15 +192,30 @@ def _add_months(d: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
-def last_day(start: dt.date, period: Period) -> dt.date:
-    """The last day of a period triggered on ``start`` (see the module docstring for the method)."""
+@dataclass(frozen=True)
+class Counted:
+    """A period counted: the last day the period's words give (``nominal``), the last day after a rest
+    day is moved where the texts say so, whether it was, and what the calendar knew."""
+
+    start: dt.date
+    nominal: dt.date
+    last_day: dt.date
+    rest_day: str | None      # what the nominal last day is when it is a rest day (「国庆节」「星期六」)
+    moved: bool               # the last day was moved to the first working day after the rest day
+    counting: tuple[str, ...]   # the articles that say so (none: the texts are silent)
+    estimated: bool           # a year the calendar has no published arrangement for was involved
+    calendar: str
+
+
+def nominal_last_day(start: dt.date, period: Period, days: RestDays) -> dt.date:
+    """The last day the period's words give, counted from the day after ``start``."""
     if period.unit == "day":
         return start + dt.timedelta(days=period.amount)
     if period.unit == "workday":
         d, left = start, period.amount
         while left:
             d += dt.timedelta(days=1)
-            if d.weekday() < 5:
+            if not days.is_rest_day(d):
                 left -= 1
         return d
     if period.unit == "month":
@@ -194,6 +223,83 @@ def last_day(start: dt.date, period: Period) -> dt.date:
     if period.unit == "year":
         return _add_months(start, 12 * period.amount)
     raise ValueError(f"unknown period unit {period.unit!r}")
+
+
+def count(start: dt.date, period: Period, counting: tuple[str, ...] = (), days: RestDays | None = None) -> Counted:
+    """The period triggered on ``start`` counted as the module docstring says."""
+    days = days or rest_days()
+    nominal = nominal_last_day(start, period, days)
+    rest = days.name(nominal) if days.is_rest_day(nominal) else None
+    moved = rest is not None and bool(counting)
+    last = days.next_working_day(nominal) if moved else nominal
+    span = (start, last) if period.unit == "workday" or moved else (nominal, nominal)
+    estimated = any(days.estimated(d) for d in span)
+    return Counted(start, nominal, last, rest, moved, counting, estimated, days.package)
+
+
+UNIT_NOTE = {"day": "，按日历连续计算", "workday": "，只计工作日（周末、法定节假日不计，调休上班日计入）",
+             "month": "，到期月的对应日为最后一天", "year": "，到期年的对应日为最后一天"}
+GENERAL_COUNTING = ("qijian_jisuan_minfadian_minsufa#201", "qijian_jisuan_minfadian_minsufa#202")
+REST_DAY_RULE = "qijian_jisuan_minfadian_minsufa#203"
+
+
+def _fmt(d: dt.date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def counting_rule(counted: Counted, unit: str, citation: Callable[[str], str]) -> tuple[str, tuple[str, ...]]:
+    """How the days were counted, in words, and the articles that say so (``citation`` names one)."""
+    cited = list(GENERAL_COUNTING)
+    text = (f"开始的当日不计入，从 {_fmt(counted.start)} 的次日起算第1天{UNIT_NOTE[unit]}"
+            f"（{'、'.join(citation(a) for a in GENERAL_COUNTING)}）。")
+    if counted.moved:
+        cited += counted.counting
+        text += (f"按期限算到的 {_fmt(counted.nominal)} 是法定休假日（{counted.rest_day}），依照"
+                 f"{'、'.join(citation(a) for a in counted.counting)}，以休假日后的第一个工作日 {_fmt(counted.last_day)} "
+                 "为最后一天。")
+    elif counted.rest_day:
+        cited.append(REST_DAY_RULE)
+        text += (f"按期限算到的 {_fmt(counted.nominal)} 是{counted.rest_day}；这个期限的条文没有规定最后一天遇休息日"
+                 f"是否顺延（{citation(REST_DAY_RULE)}的顺延规定针对民事期间），这里没有顺延，稳妥起见请在这天之前提出。")
+    if counted.estimated:
+        text += (f"所涉年份的放假安排尚未发布，节假日按节日规则估算、调休未计入（日历：{counted.calendar}），"
+                 "请以当年公布的安排为准。")
+    else:
+        text += f"节假日和调休按国务院办公厅发布的放假安排（日历：{counted.calendar}）。"
+    return text, tuple(dict.fromkeys(cited))
+
+
+def by_kind(kb: KnowledgeBase, kind_id: str, start: dt.date, today: dt.date) -> dict:
+    """The last day of the limit of kind ``kind_id`` started on ``start``, as scripts and the staff read it:
+    ``{"kind", "label", "start", "last_day", "days_left", "rule", "basis", "citation", "counting", "calendar"}``.
+    Raises ValueError (in Chinese) for a kind that does not exist or whose limit the texts do not contain."""
+    kind = next((k for k in kb.deadline_kinds or _default_kinds() if k.id == kind_id), None)
+    if kind is None:
+        raise ValueError(f"没有这种期限：{kind_id}（`xinfang deadline --list` 列出全部）")
+    limit = limit_of(kind, kb.routes) if kind.route else None
+    if limit is None or limit.period is None:
+        raise ValueError(f"“{kind.topic}”的期限在收录的法律条文里没有规定，不能计算，请查看文书上的告知内容")
+    counted = count(start, limit.period, kind.counting)
+    rule, cited = counting_rule(counted, limit.period.unit, kb.corpus.citation)
+    days = rest_days()
+    return {"kind": kind.id, "label": limit.label, "start": start.isoformat(), "last_day": counted.last_day.isoformat(),
+            "days_left": (counted.last_day - today).days, "rule": rule, "basis": limit.basis,
+            "citation": f"{kb.corpus.citation(limit.basis)}：“{limit.quote}”",
+            "counting": list(cited), "nominal_last_day": counted.nominal.isoformat(), "moved": counted.moved,
+            "calendar": {"source": counted.calendar, "estimated": counted.estimated,
+                         "published_through": days.published_through}}
+
+
+def kinds_table(kb: KnowledgeBase) -> list[dict]:
+    """Every kind: its id, what it is, and its length and article when the texts contain it."""
+    out = []
+    for k in kb.deadline_kinds or _default_kinds():
+        limit = limit_of(k, kb.routes) if k.route else None
+        out.append({"kind": k.id, "topic": k.topic, "computed": limit is not None and limit.period is not None,
+                    "period": ({"amount": limit.period.amount, "unit": limit.period.unit}
+                               if limit is not None and limit.period else None),
+                    "basis": limit.basis if limit else None})
+    return out
 
 
 def find_kind(kb: KnowledgeBase, text: str) -> DeadlineKind | None:
@@ -247,8 +353,9 @@ def answer_deadline(kb: KnowledgeBase, text: str, today: dt.date | None = None,
     start = parse_date(text, today)
     earlier = start is None and known_start is not None
     start = start or known_start
-    end = last_day(start, limit.period) if start and limit.period else None
-    return DeadlineAnswer(kb.routes[kind.route], limit, start, end, limit.label, kind.id, earlier)
+    counted = count(start, limit.period, kind.counting) if start and limit.period else None
+    return DeadlineAnswer(kb.routes[kind.route], limit, start, counted.last_day if counted else None, limit.label,
+                          kind.id, earlier, counted)
 
 
 # what a reply that only gives the date may say besides the date (「10.8号收到的」「就是10月15」)

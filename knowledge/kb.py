@@ -117,5 +117,5 @@ def load_knowledge(sources_dir: Path = SOURCES_DIR, local_dir: Path = LOCAL_DIR,
         rules = yaml.safe_load((sources_dir / "triage_rules.yaml").read_text(encoding="utf-8"))
         words = load_dialogue_words(sources_dir / "dialogue_words.yaml", current_articles, set(channels),
                                     set(route_ids), set(rules["domains"]), set(rules["case_status"]))
-        kinds = load_deadline_kinds(sources_dir / "deadline_kinds.yaml", routes)
+        kinds = load_deadline_kinds(sources_dir / "deadline_kinds.yaml", routes, current_articles)
     return KnowledgeBase(corpus, route_ids, channels, routes, faq, paraphrases, synonyms, packs, words, kinds or [])

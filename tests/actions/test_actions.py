@@ -121,6 +121,7 @@ async def test_what_is_not_an_answer_leaves_the_question_open(text, intent):
 
 
 @pytest.mark.parametrize("text,start,last,basis", [
+    # 11-07 is a Saturday: 信访工作条例 says nothing of rest days, so the last day is not moved
     ("我10月8日收到处理意见，复查最晚哪天申请", "2026-10-08", "2026-11-07", "xinfang_gongzuo_tiaoli_2022#35"),
     ("2026年1月31日收到复查意见，要复核最晚什么时候", "2026-01-31", "2026-03-02", "xinfang_gongzuo_tiaoli_2022#36"),
     ("十月八号收到的罚款决定，行政复议最晚啥时候", "2026-10-08", "2026-12-07", "xingzheng_fuyi_fa_2023#20"),
@@ -128,7 +129,8 @@ async def test_what_is_not_an_answer_leaves_the_question_open(text, intent):
     ("劳动仲裁裁决书11月10日收到，不服起诉最晚哪天", "2026-11-10", "2026-11-25", "laodong_zhengyi_tiaojie_zhongcai_fa#50"),
     ("复议决定书11月5日收到不服，起诉法院最晚哪天", "2026-11-05", "2026-11-20", "xingzheng_susong_fa_2017#45"),
     ("告政府的官司一审判决11月12号收到，上诉最晚哪天", "2026-11-12", "2026-11-27", "xingzheng_susong_fa_2017#85"),
-    ("行政案件的一审裁定11月12号送达，上诉最晚哪天", "2026-11-12", "2026-11-22", "xingzheng_susong_fa_2017#85"),
+    # 10 days end on Sunday 11-22: a procedural period moves to the working day after (民事诉讼法第八十五条)
+    ("行政案件的一审裁定11月12号送达，上诉最晚哪天", "2026-11-12", "2026-11-23", "xingzheng_susong_fa_2017#85"),
     ("承包地的仲裁裁决书11月1日收到，去法院起诉最晚哪天", "2026-11-01", "2026-12-01",
      "nongcun_tudi_chengbao_jiufen_tiaojie_zhongcai_fa#48"),
     ("终局裁决书11月1日收到，我不服，去法院起诉最晚哪天", "2026-11-01", "2026-11-16",
@@ -136,7 +138,7 @@ async def test_what_is_not_an_answer_leaves_the_question_open(text, intent):
     # a fine, not a 复议 decision: the 60 days to apply for 复议
     ("10月1日收到罚款决定书，想申请复议还是直接起诉，最晚哪天", "2026-10-01", "2026-11-30", "xingzheng_fuyi_fa_2023#20"),
     # the appeal stage after a 复议 decision was sued: 裁定 10 days
-    ("不服复议决定起诉了，一审裁定11月12号送达，上诉最晚哪天", "2026-11-12", "2026-11-22", "xingzheng_susong_fa_2017#85"),
+    ("不服复议决定起诉了，一审裁定11月12号送达，上诉最晚哪天", "2026-11-12", "2026-11-23", "xingzheng_susong_fa_2017#85"),
     # a written date wins over 今天 in the same text
     ("10月8日收到处理意见，今天想问复查最晚哪天", "2026-10-08", "2026-11-07", "xinfang_gongzuo_tiaoli_2022#35"),
     ("上个月15号收到复查意见，复核最晚啥时候", "2026-10-15", "2026-11-14", "xinfang_gongzuo_tiaoli_2022#36"),
@@ -188,7 +190,7 @@ async def test_a_limit_the_texts_do_not_contain_is_never_computed(text):
 
 @pytest.mark.parametrize("text,last,kind", [
     ("一审判决书11月12号收到的，上诉最晚哪天", "2026-11-27", "civil_appeal_judgment"),   # 民事诉讼法第一百七十一条
-    ("民事案子一审裁定11月12号送达，上诉最晚哪天", "2026-11-22", "civil_appeal_ruling"),
+    ("民事案子一审裁定11月12号送达，上诉最晚哪天", "2026-11-23", "civil_appeal_ruling"),   # 11-22: a Sunday
 ])
 async def test_a_civil_appeal_is_computed_from_its_article(text, last, kind):
     reply = deadline_reply(turn_for(text, today=dt.date(2026, 11, 21)), text)
@@ -1024,3 +1026,19 @@ def test_a_question_an_article_answers_is_not_sent_to_a_person(text, intent, act
 
     turn = turn_for(text, intent=intent, action=action)
     assert (decide(turn) == "human") is expect
+
+
+def test_a_last_day_on_a_rest_day_is_moved_or_not_as_the_texts_say_and_the_reply_says_which():
+    today = dt.date(2026, 11, 13)
+    appeal = deadline_reply(turn_for("行政案件的一审裁定11月12号送达，上诉最晚哪天", today=today),
+                            "行政案件的一审裁定11月12号送达，上诉最晚哪天")
+    assert "2026年11月23日" in appeal.texts[0] and "2026年11月22日 是星期日，顺延" in appeal.texts[0]
+    how = next(d["text"] for d in appeal.details if d["title"] == "怎么算的")
+    assert "法定休假日" in how and "第一百零一条" in how and "holidays" in how
+    assert {"xingzheng_susong_fa_2017#101", "qijian_jisuan_minfadian_minsufa#85"} <= {c["id"] for c in appeal.citations}
+    assert appeal.extra["deadline"]["moved_off_rest_day"] and appeal.extra["deadline"]["nominal_last_day"] == "2026-11-22"
+    review = deadline_reply(turn_for("我10月8日收到处理意见，复查最晚哪天申请", today=dt.date(2026, 10, 9)),
+                            "我10月8日收到处理意见，复查最晚哪天申请")
+    how = next(d["text"] for d in review.details if d["title"] == "怎么算的")
+    assert "顺延" not in review.texts[0] and "星期六" in how and "没有顺延" in how
+    assert not review.extra["deadline"]["moved_off_rest_day"]

@@ -7,7 +7,7 @@ from tests.paths import ROOT
 
 COMMANDS = [[], ["index", "build"], ["search"], ["pack", "validate"], ["eval", "retrieval"], ["eval", "routes"],
             ["bench", "retrieval"], ["bench", "chat"], ["model", "convert"], ["run"], ["serve"], ["train"],
-            ["sources", "validate"], ["eval", "nlu"]]
+            ["sources", "validate"], ["eval", "nlu"], ["deadline"]]
 
 
 @pytest.mark.parametrize("cmd", COMMANDS, ids=lambda c: " ".join(c) or "xinfang")

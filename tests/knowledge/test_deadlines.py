@@ -1,0 +1,58 @@
+import datetime as dt
+
+import pytest
+
+from knowledge.deadlines import count, counting_rule, load_deadline_kinds
+from knowledge.errors import SourceError
+from knowledge.routes import Period
+
+CIVIL = ("qijian_jisuan_minfadian_minsufa#85",)
+
+
+def cite(aid: str) -> str:
+    return f"<{aid}>"
+
+
+def test_a_last_day_on_a_rest_day_moves_only_where_the_texts_say_so():
+    # 15 days from 2026-09-16 end on 10-01, 国庆节: a civil appeal moves to 10-08, the first working day after
+    moved = count(dt.date(2026, 9, 16), Period(15, "day"), CIVIL)
+    assert (moved.nominal, moved.last_day, moved.moved, moved.rest_day) == \
+        (dt.date(2026, 10, 1), dt.date(2026, 10, 8), True, "国庆节")
+    text, cited = counting_rule(moved, "day", cite)
+    assert "2026年10月8日" in text and "<qijian_jisuan_minfadian_minsufa#85>" in text and CIVIL[0] in cited
+    # the same days for 信访 (the texts are silent): not moved, and said so
+    silent = count(dt.date(2026, 9, 16), Period(15, "day"))
+    assert silent.last_day == dt.date(2026, 10, 1) and not silent.moved and silent.rest_day == "国庆节"
+    text, cited = counting_rule(silent, "day", cite)
+    assert "没有顺延" in text and "qijian_jisuan_minfadian_minsufa#203" in cited
+    # a last day that is a working day stays
+    plain = count(dt.date(2026, 10, 20), Period(30, "day"), CIVIL)
+    assert plain.last_day == plain.nominal == dt.date(2026, 11, 19) and not plain.moved and plain.rest_day is None
+
+
+def test_months_end_on_the_corresponding_day_or_the_months_end():
+    assert count(dt.date(2026, 8, 31), Period(6, "month")).nominal == dt.date(2027, 2, 28)
+    assert count(dt.date(2026, 1, 15), Period(1, "year")).nominal == dt.date(2027, 1, 15)
+
+
+def test_working_days_skip_holidays_and_count_make_up_working_days():
+    # from Monday 2026-09-28: 9-29, 9-30, then 10-01…10-07 are the National Day holidays, then 10-08, 10-09
+    assert count(dt.date(2026, 9, 28), Period(4, "workday")).last_day == dt.date(2026, 10, 9)
+    # and Saturday 10-10 is a make-up working day (调休上班): the fifth
+    assert count(dt.date(2026, 9, 28), Period(5, "workday")).last_day == dt.date(2026, 10, 10)
+
+
+def test_a_year_the_calendar_has_not_published_is_said_to_be_estimated():
+    counted = count(dt.date(2027, 3, 1), Period(30, "day"))
+    text, _ = counting_rule(counted, "day", cite)
+    assert counted.estimated and "估算" in text
+    assert "估算" not in counting_rule(count(dt.date(2026, 3, 1), Period(30, "day")), "day", cite)[0]
+
+
+def test_a_counting_article_must_exist(tmp_path):
+    path = tmp_path / "kinds.yaml"
+    path.write_text("kinds:\n  - id: x\n    topic: 复查\n    when: [[复查]]\n    route: xinfang_review\n"
+                    "    counting: [nowhere#1]\n", encoding="utf-8")
+    with pytest.raises(SourceError) as err:
+        load_deadline_kinds(path, articles={"qijian_jisuan_minfadian_minsufa#85"})
+    assert err.value.line == 6 and "nowhere#1" in str(err.value)
