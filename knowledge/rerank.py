@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ import numpy as np
 
 from .corpus import SOURCES_DIR
 from .coverage import content_words
+from .fitted_files import keep
 from .retriever import HybridRetriever, Ranking
 from .textnorm import normalize_query
 from .yamlpos import load_located
@@ -202,11 +202,6 @@ def load_or_fit(retriever: HybridRetriever, cache_dir: Path | None, path: Path =
         progress("训练检索重排序模型……")
     reranker = fit(retriever, types, progress)
     if file is not None:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        for old in file.parent.glob("reranker-*.json"):   # weights for data since changed
-            if old != file:
-                old.unlink(missing_ok=True)
-        tmp = file.with_suffix(f".{os.getpid()}.tmp")   # two processes starting together each write their own
-        tmp.write_text(json.dumps({"coef": reranker.coef.tolist(), "intercept": reranker.intercept}), encoding="utf-8")
-        tmp.replace(file)
+        weights = json.dumps({"coef": reranker.coef.tolist(), "intercept": reranker.intercept})
+        keep(file, lambda tmp: tmp.write_text(weights, encoding="utf-8"))
     return reranker

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ import joblib
 import numpy as np
 from scipy import sparse
 
+from .fitted_files import keep
 from .synonyms import SynonymTable
 
 logger = logging.getLogger(__name__)
@@ -180,11 +180,5 @@ def load_or_fit(examples: Sequence[Example], vectors: np.ndarray, synonyms: Syno
             logger.warning("triage.model.cache_unreadable", extra={"path": str(path)})
     model = RouteModel(synonyms, settings).fit(examples, vectors)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for old in path.parent.glob("route-model-*.joblib"):   # models of data since changed
-            if old != path:
-                old.unlink(missing_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")   # two processes starting together each write their own
-        joblib.dump(model, tmp)
-        tmp.replace(path)
+        keep(path, lambda tmp: joblib.dump(model, tmp))
     return model
