@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from knowledge.deadlines import answer_deadline, counting_rule, find_limit, with_follow_up_date
+from knowledge.deadlines import (
+    Counted,
+    answer_deadline,
+    counting_rule,
+    date_text,
+    find_limit,
+    with_follow_up_date,
+)
 
 from .render import DISCLAIMER, Reply, excerpt, legal_hotline, limit_line, limits_for
 from .turn import DATE_REQUEST, Matter, Turn
@@ -20,10 +27,6 @@ URGENT_DAYS = 10   # this close to the last day the reply says how many days are
 DATE_REPLY_MAX_CHARS = 14   # a reply that gives only a date (「3月1号受的伤」)
 MAX_LIMIT_LINES = 5
 XINFANG_ROUTE = "xinfang"
-
-
-def _fmt(d) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def days_left(last: dt.date, today: dt.date) -> int:
@@ -40,17 +43,29 @@ def time_left(last: dt.date, today: dt.date, hotline: str, interrupted_by: tuple
     """
     days = days_left(last, today)
     if days < 0 and interrupted_by is not None:
-        return (f"从这个日期算，{_fmt(last)} 就满了；但这个时效可以中断：“{interrupted_by[0]}”（{citation}）。"
+        return (f"从这个日期算，{date_text(last)} 就满了；但这个时效可以中断：“{interrupted_by[0]}”（{citation}）。"
                 f"如果这期间您向对方要过、向有关部门求助过，或者对方答应过给，时效可能还没过。请尽快拨打 {hotline} "
                 "或向受理机关问清楚，不要自己放弃。")
     if days < 0:
-        return (f"按这样计算，这个期限已经在 {_fmt(last)} 届满了（今天是 {_fmt(today)}）。"
+        return (f"按这样计算，这个期限已经在 {date_text(last)} 届满了（今天是 {date_text(today)}）。"
                 f"过了期限还能不能提出、有没有别的办法，建议尽快拨打 {hotline} 或向受理机关问清楚。")
     if days == 0:
-        return f"今天（{_fmt(today)}）就是最后一天，请抓紧在今天提出。"
+        return f"今天（{date_text(today)}）就是最后一天，请抓紧在今天提出。"
     if days <= URGENT_DAYS:
-        return f"距离最后一天只剩 {days} 天（今天是 {_fmt(today)}），请抓紧准备。"
+        return f"距离最后一天只剩 {days} 天（今天是 {date_text(today)}），请抓紧准备。"
     return None
+
+
+def last_day_note(counted: Counted) -> str:
+    """What the person must know of the last day itself, beside it: a rest day it was moved from, one it
+    was not moved from, a weekend that is a working day; the reasons are under 「怎么算的」."""
+    if counted.moved:
+        return f"（{date_text(counted.nominal)} 是{counted.rest_day}，顺延到其后第一个工作日）"
+    if counted.rest_day:
+        return f"（这天是{counted.rest_day}，没有替您顺延，办理机关可能不上班，请提前办）"
+    if counted.working_weekend:
+        return "（这天按放假安排是调休上班日）"
+    return ""
 
 
 def question_of(turn: Turn) -> str | None:
@@ -99,9 +114,13 @@ def deadline_reply(turn: Turn, text: str, known_start: dt.date | None = None, ro
     said = "按您前面说的" if found.told_before else "按您说的"
     counted = found.counted
     assert found.last_day is not None and limit.period is not None and counted is not None
-    moved = f"（{_fmt(counted.nominal)} 是{counted.rest_day}，顺延到其后第一个工作日）" if counted.moved else ""
-    reply.texts.append(f"{limit.label}：{rule}\n{said} {_fmt(found.start)} 计算，最晚应在 {_fmt(found.last_day)}"
-                       f"（含当天）之前提出{moved}。")
+    if found.start > today:
+        reply.needs_clarification = True
+        reply.texts.append(f"{limit.label}：{rule}\n您说的 {date_text(found.start)} 还没到，请核对一下收到（或发生）的日期，"
+                           "我再帮您算最后一天。")
+        return reply
+    reply.texts.append(f"{limit.label}：{rule}\n{said} {date_text(found.start)} 计算，最晚应在 {date_text(found.last_day)}"
+                       f"（含当天）之前提出{last_day_note(counted)}。")
     if others:
         reply.texts.append("另外，同一条还规定：" + "；".join(limit_line(kb, tl) for tl in others)
                            + f"。上面算的是“{limit.label}”。")

@@ -17,7 +17,6 @@ from knowledge.routes import RouteCard, TimeLimit
 
 PAYLOAD_KEY = "xinfang"
 DISCLAIMER = "以上内容是一般性的法律信息，不是针对您个案的法律意见；具体情况可拨打 {legal_hotline} 或咨询律师。"
-UNIT_WORDS = {"day": "日", "workday": "个工作日", "month": "个月", "year": "年"}
 
 
 def excerpt(text: str, limit: int = 160) -> str:
@@ -167,7 +166,7 @@ def asks_fee(kb: KnowledgeBase, text: str) -> bool:
 
 
 def period_words(tl: TimeLimit) -> str:
-    return f"{tl.period.amount}{UNIT_WORDS[tl.period.unit]}" if tl.period else ""
+    return tl.period.words if tl.period else ""
 
 
 def plan_text(kb: KnowledgeBase, card: RouteCard, text: str = "", alternative: RouteCard | None = None,

@@ -6,8 +6,6 @@ import argparse
 import datetime as dt
 import json
 
-UNITS = {"day": "日", "workday": "个工作日", "month": "个月", "year": "年"}
-
 
 def _date(text: str, what: str) -> dt.date:
     try:
@@ -28,7 +26,7 @@ def cmd_deadline(args: argparse.Namespace) -> int:
             return 0
         for row in table:
             p = row["period"]
-            length = f"{p['amount']}{UNITS[p['unit']]}，{kb.corpus.citation(row['basis'])}" if p else "条文未收录，不计算"
+            length = f"{p['words']}，{kb.corpus.citation(row['basis'])}" if p else "条文未收录，不计算"
             print(f"{row['kind']:<30}{row['topic']}（{length}）")
         return 0
     if not args.kind or not args.start:
@@ -42,6 +40,10 @@ def cmd_deadline(args: argparse.Namespace) -> int:
     left = result["days_left"]
     print(f"{result['label']}：最后一天 {result['last_day']}（" + (f"还剩 {left} 天" if left > 0 else
           "就是今天" if left == 0 else f"已过 {-left} 天") + "）")
+    if left < 0 and result["interrupted_by"]:   # a limit that can be interrupted is never simply passed
+        print(f"这个时效可以中断：“{result['interrupted_by']['quote']}”（{result['interrupted_by']['citation']}）")
+    if result["may_move_to"]:
+        print(f"（这一年的调休安排日历未收录：若该日确为休息日，可顺延到 {result['may_move_to']}，以公布的安排为准）")
     print(f"依据：{result['citation']}")
     print(f"计算方法：{result['rule']}")
     return 0

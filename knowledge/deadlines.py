@@ -179,7 +179,7 @@ def parse_date(text: str, today: dt.date) -> dt.date | None:
             return None
     try:
         if year is not None:
-            return dt.date(year, month, day)
+            return dt.date(year, month, day) if year <= today.year + 1 else None
         candidate = dt.date(today.year, month, day)
         return candidate if candidate <= today else dt.date(today.year - 1, month, day)
     except ValueError:
@@ -195,16 +195,26 @@ def _add_months(d: dt.date, months: int) -> dt.date:
 @dataclass(frozen=True)
 class Counted:
     """A period counted: the last day the period's words give (``nominal``), the last day after a rest
-    day is moved where the texts say so, whether it was, and what the calendar knew."""
+    day is moved where the texts say so, and what the calendar knew."""
 
     start: dt.date
     nominal: dt.date
     last_day: dt.date
     rest_day: str | None      # what the nominal last day is when it is a rest day (「国庆节」「星期六」)
     moved: bool               # the last day was moved to the first working day after the rest day
-    counting: tuple[str, ...]   # the articles that say so (none: the texts are silent)
-    estimated: bool           # a year the calendar has no published arrangement for was involved
+    counting: tuple[str, ...]   # the articles that move a last day off a rest day (none: the texts are silent)
+    estimated: bool           # a year the calendar holds no State Council arrangement for was involved
     calendar: str
+    may_move_to: dt.date | None = None   # estimated: the day it would move to, not promised
+
+    @property
+    def working_weekend(self) -> bool:
+        """The last day is a Saturday or Sunday made a working day (调休上班)."""
+        return self.last_day.weekday() >= 5 and self.rest_day is None and not self.moved
+
+
+# the years a period may be counted in: the calendar's range, and no date a person could mean beyond it
+FIRST_YEAR, LAST_YEAR = 1950, 2099
 
 
 def nominal_last_day(start: dt.date, period: Period, days: RestDays) -> dt.date:
@@ -226,15 +236,20 @@ def nominal_last_day(start: dt.date, period: Period, days: RestDays) -> dt.date:
 
 
 def count(start: dt.date, period: Period, counting: tuple[str, ...] = (), days: RestDays | None = None) -> Counted:
-    """The period triggered on ``start`` counted as the module docstring says."""
+    """The period triggered on ``start`` counted as the module docstring says. A last day is moved off a
+    rest day only in a year whose arrangement the calendar holds: elsewhere a weekend may be a make-up
+    working day, so the day it would move to is named (``may_move_to``) and the earlier day stands.
+    Raises ValueError (in Chinese) for a start outside the years the calendar covers."""
+    if not FIRST_YEAR <= start.year <= LAST_YEAR - 10:
+        raise ValueError(f"起算日期 {start.isoformat()} 超出可以计算的年份（{FIRST_YEAR}—{LAST_YEAR - 10}）")
     days = days or rest_days()
     nominal = nominal_last_day(start, period, days)
     rest = days.name(nominal) if days.is_rest_day(nominal) else None
-    moved = rest is not None and bool(counting)
-    last = days.next_working_day(nominal) if moved else nominal
-    span = (start, last) if period.unit == "workday" or moved else (nominal, nominal)
-    estimated = any(days.estimated(d) for d in span)
-    return Counted(start, nominal, last, rest, moved, counting, estimated, days.package)
+    after = days.next_working_day(nominal) if rest is not None else nominal
+    estimated = any(days.estimated(d) for d in ((start, after) if period.unit == "workday" else (nominal, after)))
+    moved = rest is not None and bool(counting) and not estimated
+    return Counted(start, nominal, after if moved else nominal, rest, moved, counting, estimated, days.package,
+                   after if rest is not None and counting and estimated else None)
 
 
 UNIT_NOTE = {"day": "，按日历连续计算", "workday": "，只计工作日（周末、法定节假日不计，调休上班日计入）",
@@ -243,27 +258,38 @@ GENERAL_COUNTING = ("qijian_jisuan_minfadian_minsufa#201", "qijian_jisuan_minfad
 REST_DAY_RULE = "qijian_jisuan_minfadian_minsufa#203"
 
 
-def _fmt(d: dt.date) -> str:
+def date_text(d: dt.date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
 def counting_rule(counted: Counted, unit: str, citation: Callable[[str], str]) -> tuple[str, tuple[str, ...]]:
     """How the days were counted, in words, and the articles that say so (``citation`` names one)."""
     cited = list(GENERAL_COUNTING)
-    text = (f"开始的当日不计入，从 {_fmt(counted.start)} 的次日起算第1天{UNIT_NOTE[unit]}"
-            f"（{'、'.join(citation(a) for a in GENERAL_COUNTING)}）。")
+    general = "、".join(citation(a) for a in GENERAL_COUNTING)
+    if counted.counting:
+        text = f"开始的当日不计入，从 {date_text(counted.start)} 的次日起算第1天{UNIT_NOTE[unit]}（{general}）。"
+    else:
+        text = (f"这个期限的条文没有规定期间怎么计算，这里参照{general}：开始的当日不计入，从 "
+                f"{date_text(counted.start)} 的次日起算第1天{UNIT_NOTE[unit]}。")
+    rules = "、".join(citation(a) for a in counted.counting)
     if counted.moved:
         cited += counted.counting
-        text += (f"按期限算到的 {_fmt(counted.nominal)} 是法定休假日（{counted.rest_day}），依照"
-                 f"{'、'.join(citation(a) for a in counted.counting)}，以休假日后的第一个工作日 {_fmt(counted.last_day)} "
-                 "为最后一天。")
+        text += (f"按期限算到的 {date_text(counted.nominal)} 是法定休假日（{counted.rest_day}），依照{rules}，以休假日后的"
+                 f"第一个工作日 {date_text(counted.last_day)} 为最后一天。")
+    elif counted.may_move_to is not None:
+        cited += counted.counting
+        text += (f"按期限算到的 {date_text(counted.nominal)} 按估算是{counted.rest_day}；依照{rules}，最后一天是法定休假日的"
+                 f"可以顺延到其后第一个工作日（估算为 {date_text(counted.may_move_to)}），但这一年的调休安排日历里还没有，"
+                 f"这里仍以 {date_text(counted.nominal)} 为最后一天。")
     elif counted.rest_day:
         cited.append(REST_DAY_RULE)
-        text += (f"按期限算到的 {_fmt(counted.nominal)} 是{counted.rest_day}；这个期限的条文没有规定最后一天遇休息日"
-                 f"是否顺延（{citation(REST_DAY_RULE)}的顺延规定针对民事期间），这里没有顺延，稳妥起见请在这天之前提出。")
+        text += (f"按期限算到的 {date_text(counted.nominal)} 是{counted.rest_day}；这个期限的条文没有规定最后一天遇休息日"
+                 f"是否顺延（{citation(REST_DAY_RULE)}的顺延规定针对民事期间），这里没有顺延，请在这天之前提出。")
+    elif counted.working_weekend:
+        text += f"{date_text(counted.last_day)} 虽是星期{'六日'[counted.last_day.weekday() - 5]}，但按放假安排是调休上班日，不顺延。"
     if counted.estimated:
-        text += (f"所涉年份的放假安排尚未发布，节假日按节日规则估算、调休未计入（日历：{counted.calendar}），"
-                 "请以当年公布的安排为准。")
+        text += (f"所用日历（{counted.calendar}）还没有收录所涉年份的放假安排，节假日按节日规则估算、调休未计入，"
+                 "请以国务院办公厅公布的安排为准。")
     else:
         text += f"节假日和调休按国务院办公厅发布的放假安排（日历：{counted.calendar}）。"
     return text, tuple(dict.fromkeys(cited))
@@ -286,6 +312,10 @@ def by_kind(kb: KnowledgeBase, kind_id: str, start: dt.date, today: dt.date) -> 
             "days_left": (counted.last_day - today).days, "rule": rule, "basis": limit.basis,
             "citation": f"{kb.corpus.citation(limit.basis)}：“{limit.quote}”",
             "counting": list(cited), "nominal_last_day": counted.nominal.isoformat(), "moved": counted.moved,
+            "may_move_to": counted.may_move_to.isoformat() if counted.may_move_to else None,
+            "interruptible": limit.interrupted_by is not None,
+            "interrupted_by": ({"quote": limit.interrupted_by[0], "citation": kb.corpus.citation(limit.interrupted_by[1])}
+                               if limit.interrupted_by else None),
             "calendar": {"source": counted.calendar, "estimated": counted.estimated,
                          "published_through": days.published_through}}
 
@@ -296,7 +326,7 @@ def kinds_table(kb: KnowledgeBase) -> list[dict]:
     for k in kb.deadline_kinds or _default_kinds():
         limit = limit_of(k, kb.routes) if k.route else None
         out.append({"kind": k.id, "topic": k.topic, "computed": limit is not None and limit.period is not None,
-                    "period": ({"amount": limit.period.amount, "unit": limit.period.unit}
+                    "period": ({"amount": limit.period.amount, "unit": limit.period.unit, "words": limit.period.words}
                                if limit is not None and limit.period else None),
                     "basis": limit.basis if limit else None})
     return out

@@ -45,6 +45,7 @@ ANSWER_TYPES_FILE = SOURCES_DIR / "answer_types.yaml"
 DEPTH = 10                 # how many of the first hits are reordered
 FEATURES_VERSION = 1       # change when the features change: a cached model of other features is refitted
 NO_RANK_SIMILARITY = -0.2  # a hit the dense ranking did not find: its similarity gap
+BASE_FEATURES = 7          # fusion's five, the share of the question's words, the article's own similarity
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class Features:
         self.retriever, self.types = retriever, tuple(types)
         index = retriever.index
         self._article_doc = {d.targets[0]: j for j, d in enumerate(index.docs) if d.kind == "article"}
+        self.width = BASE_FEATURES + 2 * len(self.types)
 
     def _text(self, unit: str) -> str:
         art = self.retriever.kb.corpus.articles.get(unit)
@@ -178,24 +180,36 @@ def fit(retriever: HybridRetriever, types: Sequence[AnswerType],
 
 
 def fingerprint(retriever: HybridRetriever, path: Path = ANSWER_TYPES_FILE) -> str:
-    h = hashlib.sha256(f"v{FEATURES_VERSION}|{DEPTH}|{retriever.index.manifest.corpus_hash}|"
-                       f"{retriever.embedder.model_id}|{dict(sorted(retriever.weights.items()))}".encode())
-    h.update(path.read_bytes())
+    """What the weights depend on: the index, the model, the retriever's settings, the synonyms that
+    expand queries, the answer types, the code of the features and scikit-learn's version."""
+    from importlib.metadata import version
+
+    from . import coverage
+
+    r = retriever
+    h = hashlib.sha256(f"v{FEATURES_VERSION}|{DEPTH}|{r.index.manifest.corpus_hash}|{r.embedder.model_id}|"
+                       f"{dict(sorted(r.weights.items()))}|{r.rrf_k}|{r.candidates}|{r.expand_synonyms}|"
+                       f"{version('scikit-learn')}".encode())
+    h.update(json.dumps(sorted(r.kb.synonyms.entries.items()), ensure_ascii=False).encode())
+    for source in (path, Path(__file__), Path(coverage.__file__)):
+        h.update(source.read_bytes())
     return h.hexdigest()[:16]
 
 
 def load_or_fit(retriever: HybridRetriever, cache_dir: Path | None, path: Path = ANSWER_TYPES_FILE,
                 progress: Callable[[str], None] | None = None) -> Reranker:
     """The reranker for this index: its weights from ``cache_dir`` when fitted before, else fitted now
-    (about half a minute) and kept there."""
+    (about ten seconds) and kept there."""
     types = load_answer_types(path)
     key = fingerprint(retriever, path)
     file = cache_dir / f"reranker-{key}.json" if cache_dir is not None else None
     if file is not None and file.exists():
         try:
             data = json.loads(file.read_text(encoding="utf-8"))
-            return Reranker(Features(retriever, types), np.array(data["coef"], dtype=np.float64),
-                            float(data["intercept"]))
+            features = Features(retriever, types)
+            coef = np.array(data["coef"], dtype=np.float64)
+            if coef.shape == (features.width,):   # else weights of other features: fitted again below
+                return Reranker(features, coef, float(data["intercept"]))
         except (OSError, ValueError, KeyError):
             logger.warning("rerank.cache_unreadable", extra={"path": str(file)})
     if progress:

@@ -32,8 +32,12 @@ class RestDays:
         return not self._calendar.is_working_day(day)
 
     def name(self, day: dt.date) -> str:
-        """What the day is: the holiday's name, or the weekday (「星期六」)."""
-        return self._calendar.get(day) or f"星期{WEEKDAYS[day.weekday()]}"
+        """What the day is: the holiday's name, 「调休休息日」 for a day off moved by the arrangement, or the
+        weekday (「星期六」)."""
+        name = self._calendar.get(day)
+        if name and name.startswith("休息日"):   # the package's 「休息日（由 2026-01-04 调休）」
+            return "调休休息日"
+        return name or f"星期{WEEKDAYS[day.weekday()]}"
 
     def next_working_day(self, day: dt.date) -> dt.date:
         """The first working day after ``day``."""

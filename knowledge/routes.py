@@ -30,6 +30,14 @@ class Period:
     amount: int
     unit: str  # day | workday | month | year
 
+    @property
+    def words(self) -> str:
+        """「30日」「6个月」「1年」."""
+        return f"{self.amount}{UNIT_WORDS[self.unit]}"
+
+
+UNIT_WORDS = {"day": "日", "workday": "个工作日", "month": "个月", "year": "年"}
+
 
 @dataclass(frozen=True)
 class TimeLimit:

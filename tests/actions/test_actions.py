@@ -1040,5 +1040,22 @@ def test_a_last_day_on_a_rest_day_is_moved_or_not_as_the_texts_say_and_the_reply
     review = deadline_reply(turn_for("我10月8日收到处理意见，复查最晚哪天申请", today=dt.date(2026, 10, 9)),
                             "我10月8日收到处理意见，复查最晚哪天申请")
     how = next(d["text"] for d in review.details if d["title"] == "怎么算的")
-    assert "顺延" not in review.texts[0] and "星期六" in how and "没有顺延" in how
+    assert "没有替您顺延" in review.texts[0] and "星期六" in how and "没有顺延" in how
     assert not review.extra["deadline"]["moved_off_rest_day"]
+
+
+@pytest.mark.parametrize("text,today,says", [
+    # 信访: 10-01 is 国庆节, and the texts say nothing of moving it: said beside the day, not moved
+    ("我9月1日收到处理意见，复查最晚哪天申请", dt.date(2026, 9, 2), "2026年10月1日（含当天）之前提出（这天是国庆节，没有替您顺延"),
+    # a civil appeal ending on Saturday 2026-02-14, a make-up working day: not moved, and said to be one
+    ("一审判决书1月30号收到的，上诉最晚哪天", dt.date(2026, 2, 1), "2026年2月14日（含当天）之前提出（这天按放假安排是调休上班日）"),
+])
+def test_what_the_last_day_itself_is_stands_beside_it(text, today, says):
+    reply = deadline_reply(turn_for(text, today=today), text)
+    assert says in reply.texts[0]
+
+
+def test_a_start_date_still_to_come_is_questioned_not_counted():
+    text = "2027年3月1日收到处理意见，复查最晚哪天"
+    reply = deadline_reply(turn_for(text, today=dt.date(2026, 12, 7)), text)
+    assert "还没到" in reply.texts[0] and "deadline" not in reply.extra and reply.needs_clarification

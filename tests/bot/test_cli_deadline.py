@@ -30,7 +30,7 @@ def test_the_kinds_are_listed_with_the_contract_ids(capsys):
                 "admin_litigation_after_review", "labor_arbitration", "labor_award_suit", "work_injury",
                 "civil_appeal_judgment", "civil_appeal_ruling", "civil_limitation"}   # ../shared/spec/deadlines.md
     assert contract <= set(kinds) and all(kinds[k]["computed"] for k in contract)
-    assert kinds["xinfang_review"]["period"] == {"amount": 30, "unit": "day"}
+    assert kinds["xinfang_review"]["period"] == {"amount": 30, "unit": "day", "words": "30日"}
 
 
 @pytest.mark.parametrize("argv,says", [

@@ -5,6 +5,9 @@ from knowledge.errors import SourceError
 
 
 def test_every_crisis_example_file_is_read(monkeypatch):
+    from knowledge.corpus import SOURCES_DIR
+
+    assert {p.name for p in SOURCES_DIR.glob("crisis_examples*.yaml")} == set(crisis.CRISIS_EXAMPLE_FILES)
     explicit, near = crisis.load_crisis_examples()
     for name in crisis.CRISIS_EXAMPLE_FILES:   # each file's phrasings and near-misses are among those read
         monkeypatch.setattr(crisis, "CRISIS_EXAMPLE_FILES", (name,))

@@ -4,6 +4,7 @@ import pytest
 
 from knowledge.deadlines import count, counting_rule, load_deadline_kinds
 from knowledge.errors import SourceError
+from knowledge.rest_days import rest_days
 from knowledge.routes import Period
 
 CIVIL = ("qijian_jisuan_minfadian_minsufa#85",)
@@ -24,7 +25,7 @@ def test_a_last_day_on_a_rest_day_moves_only_where_the_texts_say_so():
     silent = count(dt.date(2026, 9, 16), Period(15, "day"))
     assert silent.last_day == dt.date(2026, 10, 1) and not silent.moved and silent.rest_day == "国庆节"
     text, cited = counting_rule(silent, "day", cite)
-    assert "没有顺延" in text and "qijian_jisuan_minfadian_minsufa#203" in cited
+    assert "没有顺延" in text and "参照" in text and "qijian_jisuan_minfadian_minsufa#203" in cited
     # a last day that is a working day stays
     plain = count(dt.date(2026, 10, 20), Period(30, "day"), CIVIL)
     assert plain.last_day == plain.nominal == dt.date(2026, 11, 19) and not plain.moved and plain.rest_day is None
@@ -42,11 +43,36 @@ def test_working_days_skip_holidays_and_count_make_up_working_days():
     assert count(dt.date(2026, 9, 28), Period(5, "workday")).last_day == dt.date(2026, 10, 10)
 
 
-def test_a_year_the_calendar_has_not_published_is_said_to_be_estimated():
-    counted = count(dt.date(2027, 3, 1), Period(30, "day"))
+def first_saturday(year: int, month: int) -> dt.date:
+    d = dt.date(year, month, 1)
+    return d + dt.timedelta(days=(5 - d.weekday()) % 7)
+
+
+def test_in_a_year_the_calendar_does_not_hold_a_rest_day_is_not_moved_but_named():
+    year = rest_days().published_through + 1
+    saturday = first_saturday(year, 6)
+    counted = count(saturday - dt.timedelta(days=15), Period(15, "day"), CIVIL)
+    # a weekend there may be a make-up working day: the earlier day stands, the later one is named
+    assert counted.estimated and not counted.moved and counted.last_day == saturday
+    assert counted.may_move_to is not None and counted.may_move_to > saturday
     text, _ = counting_rule(counted, "day", cite)
-    assert counted.estimated and "估算" in text
+    assert "估算" in text and "仍以" in text
     assert "估算" not in counting_rule(count(dt.date(2026, 3, 1), Period(30, "day")), "day", cite)[0]
+
+
+def test_a_last_day_on_a_make_up_working_day_is_said_to_be_one():
+    counted = count(dt.date(2026, 1, 30), Period(15, "day"), CIVIL)   # 2026-02-14: a Saturday worked (调休)
+    assert counted.last_day == dt.date(2026, 2, 14) and counted.working_weekend and not counted.moved
+    assert "调休上班日" in counting_rule(counted, "day", cite)[0]
+
+
+def test_a_start_beyond_the_calendar_is_refused_in_chinese():
+    with pytest.raises(ValueError, match="超出可以计算的年份"):
+        count(dt.date(9999, 1, 1), Period(3, "year"))
+
+
+def test_a_day_off_moved_by_the_arrangement_is_named_so():
+    assert rest_days().name(dt.date(2026, 1, 2)) == "调休休息日"
 
 
 def test_a_counting_article_must_exist(tmp_path):

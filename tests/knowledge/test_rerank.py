@@ -88,3 +88,14 @@ def test_the_weights_are_kept_and_refitted_when_the_answer_types_change(mini_ret
     write_types(path, TYPES.replace("多久|多长时间", "多久|几天"))
     rerank.load_or_fit(mini_retriever, tmp_path / "cache", path)
     assert calls == [1] and len(list((tmp_path / "cache").glob("reranker-*.json"))) == 1
+
+
+def test_weights_of_other_features_are_fitted_again(mini_retriever, tmp_path, monkeypatch):
+    path = write_types(tmp_path / "types.yaml")
+    fitted = rerank.load_or_fit(mini_retriever, tmp_path / "cache", path)
+    (file,) = (tmp_path / "cache").glob("reranker-*.json")
+    file.write_text('{"coef": [1.0, 2.0], "intercept": 0.0}', encoding="utf-8")   # two features: not these
+    calls = []
+    monkeypatch.setattr(rerank, "fit", lambda *a, **k: calls.append(1) or fitted)
+    again = rerank.load_or_fit(mini_retriever, tmp_path / "cache", path)
+    assert calls == [1] and again.coef.shape == (fitted.features.width,)
