@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from common.services import Services, route_classifier, services
 from common.settings import Settings, get_settings
 from knowledge.errors import QueryError
+from knowledge.rest_days import rest_days
 from knowledge.textnorm import normalize_query
 from knowledge.triage import RouteClassifier
 
@@ -32,6 +34,7 @@ class Runtime:
     def warm_up(self) -> None:
         self.retriever.warm_up()
         self.classifier.classify("公司拖欠工资")
+        rest_days().is_rest_day(dt.date.today())   # the calendar fills a year on first use
 
     def prefetch(self, text: str) -> bool:
         """Embeds a user's text as a query before any action asks for it.
