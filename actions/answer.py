@@ -125,18 +125,21 @@ def answer_inside(turn: Turn, text: str) -> tuple[str, str, list[str]] | None:
     return title, body, cited
 
 
-def texts_answer(turn: Turn) -> bool:
-    """Whether the indexed texts answer what this message asks in their own terms: an article among the
-    closest speaks to one of the legal terms the question names (人民调解, 诉讼时效, 低保…; not an everyday
-    word like 协议 or 意思, which some article always holds). The texts are the scope, so such a question
-    is in it, whatever the route model reads."""
+def answer_in_its_terms(turn: Turn) -> tuple[str, str, list[str]] | None:
+    """What the indexed texts say of what this message asks (``answer_inside``), when they answer it in
+    its own terms: the article speaks to one of the legal terms the question names (人民调解, 诉讼时效,
+    低保…; not an everyday word like 协议 or 意思, which some article always holds). The texts are the
+    scope, so such a question is in it, whatever the route model reads."""
     inside = answer_inside(turn, turn.text)
     if inside is None:
-        return False
+        return None
     synonyms = turn.rt.kb.synonyms
     terms = {t for t in synonyms.user_dictionary() if len(t) >= 2 and t in turn.text} | set(synonyms.expand(turn.text))
-    said = inside[1]
-    return any(t in said for t in terms)
+    return inside if any(t in inside[1] for t in terms) else None
+
+
+def texts_answer(turn: Turn) -> bool:
+    return answer_in_its_terms(turn) is not None
 
 
 @dataclass(frozen=True)

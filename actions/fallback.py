@@ -3,6 +3,7 @@ message the NLU could not read. Never made-up law: the human channels instead.""
 
 from __future__ import annotations
 
+from .answer import answer_in_its_terms
 from .render import Reply, channels_for
 from .turn import Matter, Turn
 
@@ -44,7 +45,16 @@ def sorry(turn: Turn) -> tuple[Reply, Matter]:
 
 
 def human(turn: Turn) -> tuple[Reply, Matter]:
+    """The human channels; and when the message also asks what an article answers in its own terms
+    (「接访的工作人员冲我摔东西，我能投诉他吗」), that answer first."""
     reply = Reply("human")
+    found = answer_in_its_terms(turn) if turn.asks else None
+    if found is not None:
+        _title, body, cited = found
+        reply.texts.append(body)
+        reply.extra["quoted"] = cited
+        for aid in cited:
+            reply.cite(turn.rt.kb, aid)
     reply.texts.append("可以通过这些渠道找到工作人员：\n" + human_lines(turn))
     if turn.pack:
         reply.texts.append("本地：" + "、".join(o.name for o in turn.pack.offices))

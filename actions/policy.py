@@ -138,12 +138,6 @@ def asks_about_the_procedure(turn: Turn) -> bool:
         and turn.triage.routes[0] in PROCEDURE_ROUTES
 
 
-def wants_a_person(turn: Turn) -> bool:
-    """Asking for a person, as the NLU read it, unless the message asks what an article answers in its
-    own terms (「接访的工作人员冲我摔东西，我能投诉他吗」 names a person and asks a question of law)."""
-    return turn.action == "action_human_help" and not the_texts_answer_what_is_asked(turn)
-
-
 def is_unsure(turn: Turn) -> bool:
     """The NLU could not read it (or read a yes, a no, an answer out of place): the closest provisions
     named, not quoted; harm told is a problem, whatever it was read as."""
@@ -168,7 +162,7 @@ TABLE: list[tuple[str, Callable[[Turn], bool], Build]] = [
     ("blank", is_blank, fallback.listening),
     ("about_the_bot", is_about_the_bot, fallback.sorry),
     ("welcome", is_greeting, welcome.welcome),
-    ("human", wants_a_person, fallback.human),
+    ("human", lambda t: t.action == "action_human_help", fallback.human),
     ("local", lambda t: t.action == "action_local_info", local_info.local),
     ("escalation", is_escalation, escalation.steer),
     ("deadline", asks_when, deadline.deadline),

@@ -1016,16 +1016,13 @@ async def test_the_forms_answers_get_the_plan_whatever_the_last_reply_looks_like
     assert {e["name"] for e in out if e["event"] == "slot"} >= {"problem_domain", "case_status"}
 
 
-@pytest.mark.parametrize("text,intent,action,expect", [
-    ("派出所民警态度恶劣还推我，我能不能投诉他", "human_help", "action_human_help", False),
-    ("转人工", "human_help", "action_human_help", True),
-    ("我要找真人说话", "human_help", "action_human_help", True),
-])
-def test_a_question_an_article_answers_is_not_sent_to_a_person(text, intent, action, expect):
-    from actions.policy import decide
-
-    turn = turn_for(text, intent=intent, action=action)
-    assert (decide(turn) == "human") is expect
+async def test_asking_for_a_person_with_a_question_the_texts_answer_gets_both():
+    texts, _, payload = await run(ActionHumanHelp(), "派出所民警态度恶劣还推我，我能不能投诉他", intent="human_help")
+    joined = "".join(t["text"] for t in texts)
+    assert "12345" in joined and payload["citations"]   # the channels, and an article that answers it
+    assert payload["quoted"] and payload["quoted"][0] == payload["citations"][0]["id"]
+    texts, _, payload = await run(ActionHumanHelp(), "转人工", intent="human_help")
+    assert not payload.get("citations") and "12345" in "".join(t["text"] for t in texts)
 
 
 def test_a_last_day_on_a_rest_day_is_moved_or_not_as_the_texts_say_and_the_reply_says_which():
