@@ -19,6 +19,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 
 from knowledge.coverage import content_words
 from knowledge.crisis import MODEL_KIND
+from knowledge.deadlines import find_limit, only_a_date
 
 from . import answer, deadline, escalation, fallback, local_info, triage, welcome
 from .crisis import crisis_reply, with_help_lines
@@ -42,7 +43,11 @@ def is_blank(turn: Turn) -> bool:
 
 
 def is_date_reply(turn: Turn) -> bool:
-    return turn.asked_for_date and not turn.crisis and deadline.date_reply_question(turn) is not None
+    """The date the bot asked for; or, unasked, a message that only tells a date (「是11月20号收到的」) after
+    a matter whose route has a limit of the person's own: the date that limit runs from."""
+    if turn.crisis or not (turn.asked_for_date or (turn.matter.route and only_a_date(turn.text, turn.today))):
+        return False
+    return deadline.date_reply_question(turn) is not None
 
 
 def is_ack(turn: Turn) -> bool:
@@ -73,8 +78,10 @@ def is_escalation(turn: Turn) -> bool:
 
 
 def asks_when(turn: Turn) -> bool:
-    """「最晚哪天」「还来得及吗」 about a limit named here or by the matter (「那仲裁最晚哪天」)."""
-    return _has(turn, "asks_when") and deadline.question_of(turn) is not None
+    """「最晚哪天」「还来得及吗」 about a limit named here or by the matter (「那仲裁最晚哪天」); or a question
+    that names a limit and tells the day it started (「收到信访答复都40天了 还能申请复查不」)."""
+    dated = turn.asks and turn.date is not None and find_limit(turn.rt.kb, turn.text) is not None
+    return (_has(turn, "asks_when") or dated) and deadline.question_of(turn) is not None
 
 
 def asks_how_long_a_step_takes(turn: Turn) -> bool:

@@ -121,7 +121,7 @@ _MONTHS_BACK = {"上上个月": 2, "上上月": 2, "上个月": 1, "上月": 1, 
 # 「收到都40天了」「处理意见下来二十天了」: a decision received so many days ago (only after a word for
 # receiving it, so 「等了3-5天」 or 「拖了两个月」 give no date; never when it was not received:
 # 「一直没收到答复都40天了」 starts no limit)
-_DAYS_AGO = re.compile(r"(?<![没未])(收到|拿到|接到|送达|下来|出来)[^，。,.；;\d一二两三四五六七八九十没未]{0,4}"
+_DAYS_AGO = re.compile(r"(?<![没未])(收到|拿到|接到|送达|下来|出来)[^，。,.；;\d一二两三四五六七八九十没未]{0,8}"
                        r"(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*[天日]了")
 
 
@@ -394,6 +394,14 @@ DATE_REPLY_MAX_EXTRA = 2   # characters left once the date and those words are g
 _RELATIVE_WORDS = re.compile("|".join(sorted(_RELATIVE, key=len, reverse=True)))
 
 
+def only_a_date(text: str, today: dt.date) -> bool:
+    """Whether ``text`` tells a date and little else (「是11月20号收到的」「10.8号」)."""
+    rest = text
+    for pattern in (_DAYS_AGO, _MONTH_DAY, _YMD, _CN_MD, _RELATIVE_WORDS):
+        rest = pattern.sub("", rest)
+    return len(_DATE_REPLY_WORDS.sub("", rest)) <= DATE_REPLY_MAX_EXTRA and parse_date(text, today) is not None
+
+
 def with_follow_up_date(kb: KnowledgeBase, previous: str | None, text: str, today: dt.date | None = None) -> str | None:
     """The earlier deadline question completed by this reply's date, or None.
 
@@ -402,14 +410,7 @@ def with_follow_up_date(kb: KnowledgeBase, previous: str | None, text: str, toda
     its own limit, is a question of its own.
     """
     today = today or dt.date.today()
-    if not previous:
-        return None
-    rest = text
-    for pattern in (_DAYS_AGO, _MONTH_DAY, _YMD, _CN_MD, _RELATIVE_WORDS):
-        rest = pattern.sub("", rest)
-    if len(_DATE_REPLY_WORDS.sub("", rest)) > DATE_REPLY_MAX_EXTRA:
-        return None
-    if parse_date(text, today) is None or find_limit(kb, text) is not None:
+    if not previous or not only_a_date(text, today) or find_limit(kb, text) is not None:
         return None
     if find_limit(kb, previous) is None or parse_date(previous, today) is not None:
         return None

@@ -1056,3 +1056,27 @@ def test_a_start_date_still_to_come_is_questioned_not_counted():
     text = "2027年3月1日收到处理意见，复查最晚哪天"
     reply = deadline_reply(turn_for(text, today=dt.date(2026, 12, 7)), text)
     assert "还没到" in reply.texts[0] and "deadline" not in reply.extra and reply.needs_clarification
+
+
+def test_a_date_told_alone_after_a_matter_counts_its_persons_limit_from_it():
+    from actions.policy import decide, respond
+
+    matter = {"problem_text": "我对信访处理意见不服", "matter_route": "xinfang_review"}
+    turn = turn_for("是11月20号收到的", intent="inform", action="action_triage", slots=matter,
+                    today=dt.date(2026, 12, 8))
+    assert decide(turn) == "date_reply"
+    reply, _ = respond(turn)
+    assert reply.extra["deadline"]["kind"] == "xinfang_review" and reply.extra["deadline"]["last_day"] == "2026-12-20"
+    # a new fact with a date is no date reply
+    told = turn_for("我10月8号又被他们打了", intent="describe_problem", action="action_triage", slots=matter,
+                    today=dt.date(2026, 12, 8))
+    assert decide(told) != "date_reply"
+
+
+def test_a_question_that_names_a_limit_and_its_start_is_a_deadline_question():
+    from actions.policy import decide
+
+    turn = turn_for("收到信访答复都40天了 还能申请复查不", intent="ask_law", action="action_answer",
+                    today=dt.date(2026, 12, 8))
+    assert decide(turn) == "deadline"
+    assert decide(turn_for("复查要带什么材料", intent="ask_law", action="action_answer")) != "deadline"

@@ -82,3 +82,15 @@ def test_a_counting_article_must_exist(tmp_path):
     with pytest.raises(SourceError) as err:
         load_deadline_kinds(path, articles={"qijian_jisuan_minfadian_minsufa#85"})
     assert err.value.line == 6 and "nowhere#1" in str(err.value)
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("城管6月8号没收了俺的三轮车 我想直接去法院起诉 不复议 最晚哪天", "admin_litigation_named"),
+    ("区政府送来征收决定 不服 想直接去法院起诉 起诉期限最晚哪天", "admin_litigation_named"),
+    ("10月1日收到罚款决定书，想申请复议还是直接起诉，最晚哪天", "admin_reconsideration"),   # the earlier limit
+    ("复议决定书11月5日收到不服，起诉法院最晚哪天", "admin_litigation_after_review"),
+])
+def test_a_suit_against_an_organ_in_the_persons_words_is_the_six_months(real_kb, text, kind):
+    from knowledge.deadlines import find_kind
+
+    assert find_kind(real_kb, text).id == kind
