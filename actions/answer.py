@@ -193,7 +193,13 @@ def answer_question(turn: Turn, text: str, asked: str | None = None, follow: Fol
     if local:
         reply.texts.append(f"{pack.region_name if pack else ''}本地信息：{excerpt(local[0].text, 160)}")
     triage = turn.classify(matter)
-    routes = faq_routes or ([follow.route] if follow else ([] if triage.out_of_scope else triage.routes[:1]))
+    own = [] if triage.out_of_scope else triage.routes[:1]
+    if faq_routes:
+        # the FAQ's routes are of its question; a route the model is sure of for this one comes first
+        sure = own if triage.decision == "answer" and own and own[0] not in faq_routes and not follow else []
+        routes = sure + list(faq_routes)
+    else:
+        routes = [follow.route] if follow else own
     for i, rid in enumerate(routes[:2]):
         card = kb.routes[rid]
         reply.add_route(kb, card, "这个问题相关的办理途径", pack, matter)
