@@ -1080,3 +1080,23 @@ def test_a_question_that_names_a_limit_and_its_start_is_a_deadline_question():
                     today=dt.date(2026, 12, 8))
     assert decide(turn) == "deadline"
     assert decide(turn_for("复查要带什么材料", intent="ask_law", action="action_answer")) != "deadline"
+
+
+def test_a_route_the_model_is_sure_of_comes_before_the_routes_of_the_faq_found(rt, monkeypatch):
+    import actions.answer
+    from knowledge.triage_types import RouteScore, Triage
+
+    text = "处理意见我不服，可以找上一级复查不"
+    turn = turn_for(text, intent="ask_law", action="action_answer")
+    sure = Triage([RouteScore("xinfang_review", 0.9, ""), RouteScore("xinfang", 0.05, "")], None, "answer", False, {})
+    monkeypatch.setattr(type(turn), "classify", lambda self, t: sure)
+    hit = article_hit(rt.kb, "xinfang_gongzuo_tiaoli_2022#17")
+    faq = next(f for f in rt.kb.faq.values() if "xinfang_review" not in f.routes and f.routes)
+    from dataclasses import replace
+
+    monkeypatch.setattr(rt.retriever, "search", lambda *a, **k: [replace(hit, faq_ids=[faq.id])])
+    reply = actions.answer.answer_question(turn, text)
+    assert [r["id"] for r in reply.routes][:2] == ["xinfang_review", faq.routes[0]]
+    unsure = Triage(sure.ranking, None, "answer_and_ask", False, {})
+    monkeypatch.setattr(type(turn), "classify", lambda self, t: unsure)
+    assert actions.answer.answer_question(turn, text).routes[0]["id"] == faq.routes[0]
