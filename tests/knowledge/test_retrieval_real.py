@@ -112,3 +112,13 @@ def test_a_clear_problem_is_answered_without_questions_and_a_vague_one_asked(svc
 
     classifier = route_classifier(get_settings(), svc)   # the one the product runs (real training part included)
     assert (classifier.classify(text).decision != "answer") is asks
+
+
+@pytest.mark.parametrize("query,article", [
+    ("对复议结果不服，几天之内要去法院起诉", "xingzheng_susong_fa_2017#45"),          # 十五日内
+    ("信访处理意见不服，多少天内要申请复查", "xinfang_gongzuo_tiaoli_2022#35"),        # 30日内 复查, not 复核
+    ("劳动仲裁裁决不服 多少天内去法院", "laodong_zhengyi_tiaojie_zhongcai_fa#50"),     # 十五日内
+])
+def test_a_question_asking_for_a_period_gets_the_article_stating_it_first(svc, query, article):
+    assert svc.retriever.reranker is not None   # on by default, as served
+    assert svc.retriever.search(query, k=3)[0].id == article
