@@ -130,11 +130,14 @@ class DeadlineAnswer:
     route: RouteCard | None     # None: a limit the texts here do not contain (``topic`` names it)
     limit: TimeLimit | None
     start: dt.date | None
-    last_day: dt.date | None
     topic: str = ""
     kind: str = ""              # the kind's id (sources/deadline_kinds.yaml)
     told_before: bool = False   # the start date was told earlier in the conversation, not in this text
     counted: Counted | None = None   # how the last day was counted (with a start date)
+
+    @property
+    def last_day(self) -> dt.date | None:
+        return self.counted.last_day if self.counted else None
 
 
 def parse_date(text: str, today: dt.date) -> dt.date | None:
@@ -376,7 +379,7 @@ def answer_deadline(kb: KnowledgeBase, text: str, today: dt.date | None = None,
     if kind is None:
         return None
     if kind.route is None:
-        return DeadlineAnswer(None, None, None, None, kind.topic, kind.id)
+        return DeadlineAnswer(None, None, None, kind.topic, kind.id)
     limit = limit_of(kind, kb.routes)
     if limit is None:
         return None
@@ -384,8 +387,7 @@ def answer_deadline(kb: KnowledgeBase, text: str, today: dt.date | None = None,
     earlier = start is None and known_start is not None
     start = start or known_start
     counted = count(start, limit.period, kind.counting) if start and limit.period else None
-    return DeadlineAnswer(kb.routes[kind.route], limit, start, counted.last_day if counted else None, limit.label,
-                          kind.id, earlier, counted)
+    return DeadlineAnswer(kb.routes[kind.route], limit, start, limit.label, kind.id, earlier, counted)
 
 
 # what a reply that only gives the date may say besides the date (「10.8号收到的」「就是10月15」)

@@ -84,6 +84,7 @@ class Features:
         index = retriever.index
         self._article_doc = {d.targets[0]: j for j, d in enumerate(index.docs) if d.kind == "article"}
         self.width = BASE_FEATURES + 2 * len(self.types)
+        self._held: dict[str, tuple[bool, ...]] = {}
 
     def _text(self, unit: str) -> str:
         art = self.retriever.kb.corpus.articles.get(unit)
@@ -92,6 +93,12 @@ class Features:
         resolved = self.retriever.kb.local_unit(unit)
         item = resolved[1] if resolved else None
         return str(getattr(item, "text", None) or getattr(item, "answer", "") or "")
+
+    def _holds(self, unit: str, said: str) -> tuple[bool, ...]:
+        """Which kinds of answer the unit's text holds (the same for every search: kept)."""
+        if unit not in self._held:
+            self._held[unit] = tuple(bool(t.holds.search(said)) for t in self.types)
+        return self._held[unit]
 
     def rows(self, text: str, ranking: Ranking, depth: int = DEPTH) -> np.ndarray:
         units = ranking.units[:depth]
@@ -114,8 +121,7 @@ class Features:
                    1.0 / dense[u][0] if u in dense else 0.0, 1.0 / bm25[u][0] if u in bm25 else 0.0,
                    dense[u][1] - best_dense if u in dense else NO_RANK_SIMILARITY,
                    sum(w in said for w in words) / max(len(words), 1), own[i] - best_own]
-            for asked, t in zip(asks, self.types, strict=True):
-                holds = bool(t.holds.search(said))
+            for asked, holds in zip(asks, self._holds(u, said), strict=True):
                 row += [float(asked and holds), float(asked and not holds)]
             out.append(row)
         return np.array(out, dtype=np.float64)
