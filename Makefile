@@ -13,7 +13,7 @@ PY310 := $(shell PYENV_VERSION=3.10.13 python3.10 -c 'import sys; print(sys.exec
 # The CPU torch wheel lies in /opt/wheels on these machines; elsewhere pip finds it on PyPI.
 PIP_FLAGS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 
-.PHONY: help install system-deps run test check lint lock model index train clean
+.PHONY: help install system-deps system-deps-run run test check lint lock model index train clean
 
 help:
 	@echo "make run    安装所需（如缺）、生成模型与索引、训练对话模型，并在 http://127.0.0.1:$${PORT:-8000} 启动服务"
@@ -59,18 +59,32 @@ index: model
 	@echo "==> 检查索引（语料或模型变化时自动重建）"
 	$(BIN)/xinfang index build
 
-# Debian packages the tests need: headless Chromium for the widget tests, Redis for the
-# multi-host de-duplication tests, CJK fonts for readable screenshots. Installed only when missing.
-SYSTEM_CMDS := chromium:chromium redis-server:redis-server
-system-deps:
-	@missing=""; for pair in $(SYSTEM_CMDS); do command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair##*:}"; done; \
-	test -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc || missing="$$missing fonts-noto-cjk"; \
+# Debian packages. The product (make run): CJK fonts embedded in the PDF guidance sheet and Pango
+# for WeasyPrint. The tests (make test) also: headless Chromium for the browser tests, Redis for the
+# multi-host de-duplication tests, poppler's pdftotext to read PDFs back, a PostgreSQL server for the
+# tests on PostgreSQL (each test run starts its own cluster on loopback). Installed only when missing.
+# Each entry is what must exist (a command, or a path pattern) and the package that provides it.
+RUN_NEEDS  := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:fonts-noto-cjk \
+              /usr/lib/*/libpangoft2-1.0.so.0:libpangoft2-1.0-0
+TEST_NEEDS := $(RUN_NEEDS) chromium:chromium redis-server:redis-server pdftotext:poppler-utils \
+              /usr/lib/postgresql/*/bin/initdb:postgresql
+define apt_missing
+	@missing=""; for pair in $(1); do need=$${pair%%:*}; \
+	  if [ "$${need#/}" != "$$need" ]; then ls $$need >/dev/null 2>&1; else command -v $$need >/dev/null; fi \
+	  || missing="$$missing $${pair##*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "==> 安装系统软件包:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
 	  else echo "需要以 root 安装:$$missing（apt-get install$$missing）" >&2; exit 1; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+endef
+
+system-deps-run:
+	$(call apt_missing,$(RUN_NEEDS))
+
+system-deps:
+	$(call apt_missing,$(TEST_NEEDS))
 
 install: $(BIN)/.installed $(RASA_VENV)/.installed model index
 
@@ -99,7 +113,7 @@ test: install system-deps train
 	$(RASA_ENV) $(RASA) test core --stories tests/conversations --model var/rasa-models/xinfang.tar.gz \
 		--out var/rasa-results/core --fail-on-prediction-errors --quiet
 
-run: install
+run: install system-deps-run
 	$(BIN)/xinfang run
 
 clean:

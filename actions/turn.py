@@ -21,7 +21,7 @@ from rasa_sdk.events import SlotSet
 from knowledge.crisis import detect_crisis
 from knowledge.deadlines import parse_date
 from knowledge.dialogue_words import DialogueWords, core_text
-from knowledge.packs import Pack
+from knowledge.packs import Pack, plausible_region
 from knowledge.triage import Triage
 
 from .runtime import Runtime
@@ -136,8 +136,10 @@ class Turn:
         matter = Matter.of(tracker)
         if matter.route is not None and matter.route not in rt.kb.routes:   # a route since withdrawn
             matter = Matter(matter.text, None, matter.date, matter.stage)
+        # the widget's metadata, else the NLU's entity; a value that names no region is ignored, never echoed
+        region = plausible_region(metadata.get("region")) or plausible_region(tracker.get_slot("region"))
         return cls(rt=rt, text=user_text(tracker), intent=intent.get("name"), confidence=intent.get("confidence"),
-                   action=action, region=metadata.get("region") or tracker.get_slot("region"),
+                   action=action, region=region,
                    matter=matter, form_active=tracker.active_loop_name == FORM,
                    asked_for_date=bot_just_asked(tracker, DATE_REQUEST),
                    asked_stage=bot_just_asked(tracker, STAGE_QUESTION),

@@ -11,10 +11,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from channels.web import router as web_router
 from channels.wechat import WeChatConnector
 from channels.wechat import router as wechat_router
+from common.services import knowledge_base
 from common.settings import Settings, get_settings
 from knowledge.channels import load_channels
 from knowledge.corpus import load_corpus
@@ -22,16 +24,18 @@ from knowledge.index import Manifest
 from knowledge.routes import load_route_ids
 
 from .api import api_router
+from .api.errors import SERVER_ERROR, http_error_message, validation_message
+from .api.routes.staff import DeskRefused
 from .conversation import Conversations
+from .middleware import BodyLimit, NoSniff
 from .prefetch import QueryPrefetcher
 from .rasa_client import RasaClient, RasaUnavailable
+from .staff.desk import StaffDesk
+from .staff.pages import router as staff_pages
 from .store import Store
 
 logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
-
-FIELD_NAMES = {"text": "text（文字内容）", "sender": "sender（会话标识）", "metadata": "metadata",
-               "region": "region（地区）"}
 
 
 class Readiness:
@@ -53,32 +57,6 @@ class Readiness:
         await self._client.aclose()
 
 
-def _validation_message(exc: RequestValidationError) -> tuple[int, str]:
-    errors = exc.errors()
-    if any(e.get("type") == "json_invalid" for e in errors):
-        return 400, "请求体不是有效的 JSON。"
-    parts = []
-    for e in errors:
-        loc = [str(x) for x in e.get("loc", []) if x != "body"]
-        field = FIELD_NAMES.get(loc[0], loc[0]) if loc else "请求体"
-        kind = e.get("type", "")
-        if kind == "missing":
-            parts.append(f"缺少字段 {field}")
-        elif kind == "string_too_long":
-            parts.append(f"{field} 太长（最多 {e.get('ctx', {}).get('max_length')} 字）")
-        elif kind == "string_too_short":
-            parts.append(f"{field} 不能为空")
-        elif kind == "extra_forbidden":
-            parts.append(f"不认识的字段 {field}")
-        elif kind in ("string_type", "dict_type", "model_attributes_type"):
-            parts.append(f"{field} 的类型不对")
-        elif kind == "value_error":   # our own validators' messages are Chinese already: without pydantic's prefix
-            parts.append(f"{field}：{e.get('ctx', {}).get('error') or e.get('msg')}")
-        else:
-            parts.append(f"{field}：{e.get('msg')}")
-    return 422, "请求有误：" + "；".join(parts)
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -97,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                                 prefetch_max_inflight=settings.QUERY_PREFETCH_MAX_INFLIGHT,
                                                 route_names=route_names, corpus=load_corpus())
         app.state.readiness = Readiness(settings)
+        app.state.desk = StaffDesk.build(settings, app.state.store.engine, knowledge_base())
         app.state.wechat = WeChatConnector.from_settings(settings, lambda: app.state.conversations)
         # Everything loaded so far lives as long as the service. Out of the collector's way, a
         # full collection under load no longer walks it: about 60 ms with the event loop
@@ -115,21 +94,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="信访法治导引 API", version="0.1.0", lifespan=lifespan,
                   description="信访和法定途径的法律指引：对话、结构化问答、健康检查。")
     app.state.settings = settings
+    # the limit counts the bytes received, chunked or not (issue 19); inside CORS, so its 413 is readable
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(NoSniff)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
                            allow_methods=["GET", "POST"], allow_headers=["Content-Type"], max_age=600)
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return JSONResponse({"error": f"请求体过大（上限 {MAX_BODY_BYTES // 1024} KB）。"}, status_code=413)
-        return await call_next(request)
-
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        status, message = _validation_message(exc)
+        status, message = validation_message(exc)
         return JSONResponse({"error": message}, status_code=status)
+
+    @app.exception_handler(StarletteHTTPException)   # 404, 405, bodies FastAPI could not parse: in Chinese too
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"error": http_error_message(exc)}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(DeskRefused)
+    async def on_desk_refused(request: Request, exc: DeskRefused) -> JSONResponse:
+        return JSONResponse({"error": exc.message}, status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RasaUnavailable)
     async def on_rasa_down(request: Request, exc: RasaUnavailable) -> JSONResponse:
@@ -138,9 +121,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(Exception)
     async def on_error(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("api.error")
-        return JSONResponse({"error": "服务出了点问题，请稍后再试。"}, status_code=500)
+        # answered outside the middleware (Starlette's ServerErrorMiddleware): the header is set here
+        return JSONResponse({"error": SERVER_ERROR}, status_code=500, headers={"X-Content-Type-Options": "nosniff"})
 
     app.include_router(api_router)
     app.include_router(web_router)
     app.include_router(wechat_router)
+    app.include_router(staff_pages)
     return app

@@ -262,8 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
     ib.set_defaults(func=cmd_index_build)
 
     from .cli_deadline import register as register_deadline
+    from .cli_staff import register as register_staff
 
     register_deadline(sub)
+    register_staff(sub)
 
     sources = sub.add_parser("sources", help="知识源").add_subparsers(dest="sub", metavar="SUBCOMMAND")
     sv = sources.add_parser("validate", help="校验法规、路径卡、渠道、问答、同义词和本地包")
@@ -308,6 +310,9 @@ def build_parser() -> argparse.ArgumentParser:
     br.add_argument("--json", action="store_true", help="输出 JSON")
     br.set_defaults(func=cmd_bench_retrieval)
 
+    from .cli_staff import register_bench as register_bench_staff
+
+    register_bench_staff(sub)
     _extend_parser(sub)
     _describe(p)
     return p

@@ -19,6 +19,7 @@ from knowledge.corpus import Corpus
 from knowledge.crisis import CRISIS_FOLLOW_UP, CRISIS_WHY, crisis_message, detect_crisis
 from knowledge.textnorm import to_simplified
 
+from .commands import for_rasa
 from .privacy import PRIVACY_REMINDER, for_dialogue, hash_user_id, mask_pii
 from .rasa_client import RasaClient
 from .store import Store, TurnRecord
@@ -30,6 +31,10 @@ PAYLOAD_KEY = "xinfang"
 # message, an error, or a question the indexed texts do not answer (actions/answer.unknown_reply)
 UNANSWERED_KINDS = frozenset({"fallback", "error", "unknown"})
 CRISIS_ROUTE = "crisis"
+
+
+OUT_OF_SCOPE = {"out_of_scope", "chitchat", "greet", "goodbye", "thank", "bot_capability"}
+PROBLEM_KINDS = {"triage", "clarify"}
 
 
 @dataclass
@@ -48,6 +53,18 @@ class Turn:
             for r in p.get("routes", []):
                 seen.setdefault(r["id"], r)
         return list(seen.values())
+
+    @property
+    def answer_routes(self) -> list[dict[str, Any]]:
+        """The routes an answer offers: none for small talk, unless a reply answered it as a problem.
+
+        A bare 「好的」「不对」 needs no case here: its payload (kind "ack") carries no routes. Small
+        talk gets none even when a reply named some, unless the reply answered it as a problem (harm
+        told in words the NLU took for small talk, see actions/fallback.HARM). ``/api/ask`` and the
+        staff route finder both show these.
+        """
+        as_problem = any(p.get("kind") in PROBLEM_KINDS for p in self.payloads)
+        return [] if self.intent.get("name") in OUT_OF_SCOPE and not as_problem else self.routes
 
     @property
     def citations(self) -> list[dict[str, Any]]:
@@ -81,7 +98,8 @@ class Conversations:
         # converted first (the user's own text is not changed anywhere else).
         simplified = to_simplified(text)
         masked = mask_pii(simplified)
-        said = for_dialogue(masked)   # what the dialogue reads: the masked numbers left out
+        # what the dialogue reads: the masked numbers left out, and never a command of Rasa's syntax
+        said = for_rasa(for_dialogue(masked))
         hashed = self.user_hash(sender, namespace)
         meta = {k: v for k, v in (metadata or {}).items() if k in ("region", "channel", "locale")}
         on_admit = None if self.prefetch is None else (lambda: self._maybe_prefetch(said))

@@ -1,5 +1,7 @@
 """What the service keeps: one row per answered turn and one per feedback click.
 
+The tables below mirror the migrations in ``bot/migrations``, which own the schema.
+
 SQLite in ``VAR_DIR`` by default; any SQLAlchemy URL (PostgreSQL for several hosts)
 through ``DATABASE_URL``. Nothing personal is stored: texts are masked before they
 get here and users are keyed hashes (see ``bot.privacy``). A turn may carry a
@@ -91,7 +93,9 @@ class Store:
                 # WAL + NORMAL: never corrupt, and no fsync per answer (a power cut may lose the last rows)
                 dbapi_conn.execute("PRAGMA synchronous=NORMAL")
                 dbapi_conn.execute("PRAGMA busy_timeout=5000")
-        metadata.create_all(self.engine)
+        from .migrate import upgrade
+
+        upgrade(self.engine)   # the schema is the migrations' (bot/migrations), not create_all's
 
     @classmethod
     def from_settings(cls, settings) -> Store:

@@ -75,6 +75,13 @@ class Settings(BaseSettings):
     # (a session ends after 60 idle minutes, see domain.yml); without it, in Rasa's memory until a restart.
     RASA_TRACKER_TTL_SECONDS: int = Field(24 * 3600, ge=3600, le=90 * 24 * 3600)
 
+    # Staff desk (bot/staff): signed-in sessions end this long after sign-in; failed sign-ins allowed per
+    # account and per client address before further attempts are refused for a while (limits' notation).
+    STAFF_SESSION_MINUTES: int = Field(8 * 60, ge=5, le=7 * 24 * 60)
+    STAFF_LOGIN_FAILURES: str = Field("9/minute", description="failed sign-ins allowed, e.g. 9/minute;20/hour")
+    # The session cookie is sent over HTTPS only (Secure). Unset: on outside local development.
+    STAFF_COOKIE_SECURE: bool | None = None
+
     # Keyed hash for user ids in logs and analytics
     SECRET_KEY: str = _DEV_SECRET
 
@@ -144,6 +151,21 @@ class Settings(BaseSettings):
         if self.ENVIRONMENT != "local" and self.SECRET_KEY == _DEV_SECRET:
             raise ValueError("SECRET_KEY must be set outside local development (it keys the user-id hashes)")
         return self
+
+    @field_validator("STAFF_LOGIN_FAILURES", mode="after")
+    @classmethod
+    def _rate(cls, v: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(v)
+        except ValueError:
+            raise ValueError("STAFF_LOGIN_FAILURES 应写成 9/minute 或 9/minute;20/hour 这样的形式") from None
+        return v
+
+    @property
+    def staff_cookie_secure(self) -> bool:
+        return self.ENVIRONMENT != "local" if self.STAFF_COOKIE_SECURE is None else self.STAFF_COOKIE_SECURE
 
     @property
     def cors_origins(self) -> list[str]:

@@ -335,6 +335,12 @@ def kinds_table(kb: KnowledgeBase) -> list[dict]:
     return out
 
 
+def kind_of_limit(kb: KnowledgeBase, route: str, limit: TimeLimit) -> DeadlineKind | None:
+    """The kind (a contract id of ``deadline_kinds.yaml``) that counts this limit of a route card, if any."""
+    return next((k for k in kb.deadline_kinds or _default_kinds()
+                 if k.route == route and limit_of(k, kb.routes) is limit), None)
+
+
 def find_kind(kb: KnowledgeBase, text: str) -> DeadlineKind | None:
     """The kind of time limit the question is about, or None when the text does not say."""
     return next((k for k in kb.deadline_kinds or _default_kinds() if k.named_in(text)), None)

@@ -19,6 +19,9 @@ from .yamlpos import Located, load_located
 LOCAL_DIR = Path(__file__).parent / "local"
 LEVELS = ("省", "市", "区", "县", "街道", "乡镇", "社区", "村")
 _REGION = re.compile(r"^\d{6}$")
+# What may name a region in a request or a slot: a code (350206) or a place name (湖里区). The API
+# refuses anything else, and the actions ignore it (a slot can be set by other means than the API).
+REGION_PATTERN = r"[0-9A-Za-z_\-\u4e00-\u9fff]{1,32}"
 _ID = re.compile(r"^[a-z0-9_]+$")
 _PHONE = re.compile(r"^[0-9\-＋+（）() 、,，转]+$")
 TOP_KEYS = {"region_code", "region_name", "parent_code", "maintainer", "updated_on",
@@ -29,6 +32,14 @@ RULE_KEYS = {"id", "title", "text", "routes", "source", "verified_on"}
 FAQ_KEYS = {"id", "question", "answer", "routes", "basis", "source", "verified_on", "alt"}
 CONFIRM_KEYS = {"channel", "source", "verified_on"}
 
+
+
+def plausible_region(value: object) -> str | None:
+    """``value`` stripped when it can name a region (``REGION_PATTERN``), else None."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value if re.fullmatch(REGION_PATTERN, value) else None
 
 @dataclass(frozen=True)
 class Office:

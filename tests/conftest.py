@@ -124,3 +124,24 @@ def redis_url(tmp_path_factory):
     yield url
     proc.terminate()
     proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory):
+    """A real PostgreSQL server of the test run's own on a free loopback port (``make system-deps``)."""
+    from bot.harness import free_port
+    from tests.pg_server import binaries, postgres_server
+
+    if binaries() is None:
+        pytest.fail("PostgreSQL is not installed: `make system-deps` installs it (or `apt-get install "
+                    "postgresql`); the PostgreSQL tests need a real server")
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    base = Path(tempfile.mkdtemp(prefix="xinfang-pg-"))   # not under pytest's 0700 folders: the server's
+    try:                                                  # own user must reach it when tests run as root
+        with postgres_server(base, free_port()) as url:
+            yield url
+    finally:
+        shutil.rmtree(base, ignore_errors=True)

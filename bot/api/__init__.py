@@ -2,10 +2,11 @@
 
 from fastapi import APIRouter
 
-from .routes import ask, chat, feedback, health
+from .routes import ask, chat, feedback, health, staff
 
 api_router = APIRouter()
 api_router.include_router(health.router)
 api_router.include_router(chat.router)
 api_router.include_router(ask.router)
 api_router.include_router(feedback.router)
+api_router.include_router(staff.router)

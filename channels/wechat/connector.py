@@ -99,7 +99,8 @@ class WeChatConnector:
     def from_settings(cls, settings, conversations: Callable[[], Any]) -> WeChatConnector | None:
         """None when WECHAT_TOKEN or WECHAT_APP_ID is not set (the connector is disabled)."""
         config = WeChatConfig.from_settings(settings)
-        if config is None:
+        if config is None:   # said to the operator here; /wechat itself names no settings to the public
+            logger.info("wechat.disabled", extra={"hint": "set WECHAT_TOKEN and WECHAT_APP_ID (docs/wechat.md)"})
             return None
         logs.install()
         return cls(config, conversations, create_state_store(config.redis_url))

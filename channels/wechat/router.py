@@ -20,7 +20,8 @@ logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/wechat", tags=["wechat"])
 
-DISABLED = "微信公众号接入未启用：请配置 WECHAT_TOKEN 和 WECHAT_APP_ID（见 docs/wechat.md）。"
+# Public: names no setting (the operator finds the hint in the log, "wechat.disabled", and docs/wechat.md)
+DISABLED = "微信公众号接入未启用。"
 
 
 def _connector(request: Request) -> WeChatConnector | None:

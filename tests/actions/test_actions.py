@@ -252,6 +252,27 @@ async def test_local_info_without_a_pack_names_the_kind_of_office_and_national_c
     assert "办理。办理" not in joined and "。。" not in joined
 
 
+# A region comes from the widget's metadata or the NLU's entity; a forged one (「/greet{"region": …}」
+# before issue 19, or a Rasa client of its own) is no code and no place name: ignored, never echoed.
+FORGED_REGIONS = ["<script>alert(1)</script>", '{"a": 1}', "湖里区\n请拨打 110", "x" * 40, 350206, ["350206"]]
+
+
+@pytest.mark.parametrize("region", FORGED_REGIONS)
+@pytest.mark.parametrize("where", ["slots", "metadata"])
+async def test_a_forged_region_is_ignored(region, where):
+    texts, _, payload = await run(ActionLocalInfo(), "信访局在哪", intent="ask_local_office", **{where: {"region": region}})
+    joined = "".join(t["text"] for t in texts)
+    assert "您所在的地区" in joined and "region" not in payload
+    assert "<script>" not in joined and "110" not in joined.replace("12345", "")
+    assert turn_for("信访局在哪", **{where: {"region": region}}).region is None
+
+
+@pytest.mark.parametrize("region,code", [("350206", "350206"), (" 湖里区 ", "350206"), ("湖里", "350206")])
+async def test_a_region_by_code_or_name_still_finds_its_pack(region, code):
+    _, _, payload = await run(ActionLocalInfo(), "信访局在哪", intent="ask_local_office", slots={"region": region})
+    assert payload["region"]["code"] == code
+
+
 async def test_without_a_pack_what_the_texts_say_of_where_folds_under_the_offices():
     texts, _, payload = await run(ActionLocalInfo(), "单位在广州注册，我在佛山上班，劳动仲裁该找哪边", intent="ask_local_office")
     joined = "".join(t["text"] for t in texts)

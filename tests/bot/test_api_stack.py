@@ -176,6 +176,16 @@ def test_bad_input_does_not_corrupt_the_conversation(api):
     assert payloads and payloads[-1]["citations"]
 
 
+def test_typed_commands_are_words_not_commands(api):
+    # Rasa would take 「/greet{...}」 for the greet intent with a region entity, setting the slot (issue 19)
+    sender = uuid.uuid4().hex
+    texts, _ = chat(api, sender, '/greet{"region":"<script>alert(1)</script>"}')
+    assert not any("<script>" in t for t in texts)
+    texts, payloads = chat(api, sender, "信访局在哪")
+    assert not any("<script>" in t or "alert" in t for t in texts)
+    assert not any(p.get("region") for p in payloads)
+
+
 def test_personal_information_is_masked_before_the_dialogue(api):
     sender = uuid.uuid4().hex
     texts, _ = chat(api, sender, "我身份证11010519491231002X，公司欠我工资")

@@ -158,6 +158,7 @@ def test_disabled_connector_says_so(tmp_path):
     with running_app(settings) as (url, _):
         for resp in (httpx.get(url + "/wechat"), httpx.post(url + "/wechat", content=b"<xml/>")):
             assert resp.status_code == 503 and "未启用" in resp.text
+            assert "WECHAT" not in resp.text and "docs/" not in resp.text   # no settings named to the public
         ready = httpx.get(url + "/readyz").json()
         assert ready["channels"]["wechat"] == {"enabled": False}
         assert "wechat" not in ready["checks"]  # reported, never a readiness condition

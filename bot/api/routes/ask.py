@@ -4,19 +4,13 @@ from ..deps import ConversationsDep
 from ..models import AskRequest, AskResponse, CitationOut, DetailOut, Intent, RouteOut
 
 router = APIRouter(prefix="/api", tags=["ask"])
-OUT_OF_SCOPE = {"out_of_scope", "chitchat", "greet", "goodbye", "thank", "bot_capability"}
-PROBLEM_KINDS = {"triage", "clarify"}
 
 
 @router.post("/ask", response_model=AskResponse, summary="一个问题的结构化回答（与对话同一流程）")
 async def ask(req: AskRequest, conversations: ConversationsDep) -> AskResponse:
     turn = await conversations.ask(req.text, req.region)
     intent = Intent(name=turn.intent.get("name"), confidence=turn.intent.get("confidence"))
-    # a bare 「好的」「不对」 needs no case here: its payload (kind "ack") carries no routes. Small talk
-    # gets none even when a reply named some, unless the reply answered it as a problem (harm told
-    # in words the NLU took for small talk, see actions/fallback.HARM).
-    as_problem = any(p.get("kind") in PROBLEM_KINDS for p in turn.payloads)
-    routes = [] if intent.name in OUT_OF_SCOPE and not as_problem else [RouteOut(**r) for r in turn.routes]
+    routes = [RouteOut(**r) for r in turn.answer_routes]
     last = turn.payloads[-1] if turn.payloads else {}
     question = last.get("question") or {}
     return AskResponse(messages=turn.texts, kind=last.get("kind"), intent=intent, routes=routes,
