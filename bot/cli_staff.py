@@ -100,6 +100,26 @@ def cmd_staff_passwd(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_staff_audit(args: argparse.Namespace) -> int:
+    from .staff.audit import ACTIONS, Audit
+
+    if args.action and args.action not in ACTIONS:
+        raise ValueError(f"没有这种记录：{args.action}（可选：{'、'.join(ACTIONS)}）")
+    if not 1 <= args.limit <= 10000:
+        raise ValueError("--limit 应在 1 到 10000 之间")
+    rows = Audit(_store().engine).recent(args.limit, args.action)
+    if args.json:
+        print(json.dumps([{**r, "at": r["at"].isoformat()} for r in rows], ensure_ascii=False))
+        return 0
+    for r in rows:
+        detail = "，".join(f"{k}={v}" for k, v in (r["detail"] or {}).items() if v is not None)
+        print(f"{r['at'].isoformat(sep=' ', timespec='seconds')}  {ACTIONS[r['action']]:<6}"
+              f"{r['actor'] or '（未知账号）':<16}{detail}")
+    if not rows:
+        print("没有记录。")
+    return 0
+
+
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from .migrate import current, head
 
@@ -129,6 +149,12 @@ def register(sub) -> None:
     pw = staff.add_parser("passwd", help="重设密码（原有登录全部失效）")
     pw.add_argument("name", help="用户名")
     pw.set_defaults(func=cmd_staff_passwd)
+
+    au = staff.add_parser("audit", help="审计记录：登录、登录失败、告知单下载、账号变更（不含来访人的任何信息）")
+    au.add_argument("--limit", type=int, default=50, help="最多列出多少条（默认 50，最新的在前）")
+    au.add_argument("--action", help="只列出一种：login、login_failed、login_throttled、logout、sheet、account_added…")
+    au.add_argument("--json", action="store_true", help="输出 JSON")
+    au.set_defaults(func=cmd_staff_audit)
 
     db = sub.add_parser("db", help="数据库").add_subparsers(dest="sub", metavar="SUBCOMMAND")
     up = db.add_parser("upgrade", help="把数据库结构迁移到最新版本（服务启动时也会自动迁移）")

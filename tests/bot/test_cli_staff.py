@@ -65,3 +65,12 @@ def test_disabling_an_account_ends_its_sessions(xinfang):
 def test_db_upgrade_reports_the_newest_revision(xinfang):
     out = xinfang("db", "upgrade", "--json")
     assert out.returncode == 0 and json.loads(out.stdout)["revision"] == json.loads(out.stdout)["head"]
+
+
+def test_the_audit_lists_account_changes_newest_first(xinfang):
+    xinfang("staff", "add", "qian", "--role", "staff", stdin="counter-desk-2026\n")
+    xinfang("staff", "disable", "qian")
+    rows = json.loads(xinfang("staff", "audit", "--json").stdout)
+    assert [r["action"] for r in rows[:2]] == ["account_disabled", "account_added"]
+    assert rows[0]["detail"]["username"] == "qian" and "counter-desk" not in str(rows)
+    assert xinfang("staff", "audit", "--action", "nonsense").returncode == 2

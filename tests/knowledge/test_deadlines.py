@@ -94,3 +94,18 @@ def test_a_suit_against_an_organ_in_the_persons_words_is_the_six_months(real_kb,
     from knowledge.deadlines import find_kind
 
     assert find_kind(real_kb, text).id == kind
+
+
+@pytest.mark.parametrize("start,period,nominal,last_day,why", [
+    ((2024, 2, 29), Period(1, "year"), (2025, 2, 28), (2025, 2, 28), "29 February: no corresponding day, the month's end"),
+    ((2023, 8, 31), Period(6, "month"), (2024, 2, 29), (2024, 2, 29), "a month's end in a leap year"),
+    ((2026, 1, 31), Period(1, "month"), (2026, 2, 28), (2026, 2, 28), "ends on 调休 Saturday 2-28: a working day"),
+    ((2026, 2, 2), Period(15, "day"), (2026, 2, 17), (2026, 2, 24), "inside the Spring Festival: the next working day"),
+    ((2026, 9, 16), Period(15, "day"), (2026, 10, 1), (2026, 10, 8), "inside the National Day holidays"),
+    ((2026, 9, 20), Period(30, "day"), (2026, 10, 20), (2026, 10, 20), "holidays in the middle are not deducted"),
+    ((2026, 10, 20), Period(30, "day"), (2026, 11, 19), (2026, 11, 19), "a plain working day"),
+])
+def test_counting_as_the_texts_say(start, period, nominal, last_day, why):
+    counted = count(dt.date(*start), period, CIVIL)
+    assert (counted.nominal, counted.last_day) == (dt.date(*nominal), dt.date(*last_day)), why
+    assert not counted.estimated
