@@ -118,6 +118,9 @@ _RELATIVE_WHEN = re.compile("(大前天|前天|昨天|昨日|今天|今日)[^，
 # 「上个月15号」「这个月3号」: a day of a month counted from today's
 _MONTH_DAY = re.compile(r"(上上个?月|上个?月|这个?月|本月)\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]")
 _MONTHS_BACK = {"上上个月": 2, "上上月": 2, "上个月": 1, "上月": 1, "这个月": 0, "这月": 0, "本月": 0}
+# 「去年3月5号」「前年十月八号」: the year a month and day without digits of a year belong to
+_YEARS_BACK = {"今年": 0, "去年": 1, "前年": 2, "大前年": 3}
+_YEAR_WORD = re.compile(r"(大前年|前年|去年|今年)(?:的)?\s*$")
 # 「收到都40天了」「处理意见下来二十天了」: a decision received so many days ago (only after a word for
 # receiving it, so 「等了3-5天」 or 「拖了两个月」 give no date; never when it was not received:
 # 「一直没收到答复都40天了」 starts no limit)
@@ -164,6 +167,7 @@ def parse_date(text: str, today: dt.date) -> dt.date | None:
     year: int | None
     m = _YMD.search(text)
     if m:
+        at = m.start()
         if m.group(1):
             year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
         else:
@@ -174,12 +178,16 @@ def parse_date(text: str, today: dt.date) -> dt.date | None:
         if not c:
             rel = _RELATIVE_WHEN.search(text)   # 今天/昨天 as the day something happened, not when asking
             return today - dt.timedelta(days=_RELATIVE[rel.group(1)]) if rel else None
+        at = c.start()
         year = int("".join(str("〇一二三四五六七八九".index(ch) if ch != "零" else 0) for ch in c.group(1))) \
             if c.group(1) else None
         try:
             month, day = parse_chinese_numeral(c.group(2)), parse_chinese_numeral(c.group(3))
         except ValueError:
             return None
+    said = _YEAR_WORD.search(text[max(0, at - 5):at]) if year is None else None
+    if said:
+        year = today.year - _YEARS_BACK[said.group(1)]
     try:
         if year is not None:
             return dt.date(year, month, day) if year <= today.year + 1 else None

@@ -109,3 +109,22 @@ def test_counting_as_the_texts_say(start, period, nominal, last_day, why):
     counted = count(dt.date(*start), period, CIVIL)
     assert (counted.nominal, counted.last_day) == (dt.date(*nominal), dt.date(*last_day)), why
     assert not counted.estimated
+
+
+@pytest.mark.parametrize("text,day", [
+    ("去年3月5号收到的", (2025, 3, 5)), ("我前年十月八号拿到的复查意见", (2024, 10, 8)),
+    ("去年的3月10日", (2025, 3, 10)), ("今年3月31号开的", (2026, 3, 31)), ("去年 3/5 收到", (2025, 3, 5)),
+    ("3月5号收到的", (2026, 3, 5)), ("2024年3月5日", (2024, 3, 5)),
+])
+def test_a_year_said_in_words_dates_the_month_and_day(text, day):
+    """「去年3月5号」 is last year's: without it the date would move a year and a passed limit look open."""
+    from knowledge.deadlines import parse_date
+
+    assert parse_date(text, dt.date(2026, 12, 7)) == dt.date(*day)
+
+
+@pytest.mark.parametrize("text", ["去年3月收到的", "今年1月", "去年年底"])
+def test_a_month_without_its_day_gives_no_date(text):
+    from knowledge.deadlines import parse_date
+
+    assert parse_date(text, dt.date(2026, 12, 7)) is None
