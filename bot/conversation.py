@@ -188,7 +188,11 @@ class Conversations:
             logger.exception("store.record_turn failed")
             return True
 
-    async def ask(self, text: str, region: str | None) -> Turn:
-        """A one-off question in a fresh conversation (the same pipeline as the chat)."""
+    async def ask(self, text: str, region: str | None, channel: str = "api") -> Turn:
+        """A one-off question in a fresh conversation (the same pipeline as the chat).
+
+        ``channel`` is what the turn is recorded under: "api" for ``/api/ask``, "staff" for the desk's
+        route finder (an officer's lookup is not a citizen's question in the analytics).
+        """
         meta = {"region": region} if region else {}
-        return await self.turn(f"ask-{uuid.uuid4().hex}", text, meta, namespace="api", parse_intent=True)
+        return await self.turn(f"ask-{uuid.uuid4().hex}", text, meta, namespace=channel, parse_intent=True)

@@ -164,7 +164,7 @@ def article(article_id: str, session: SessionDep, desk: DeskDep) -> dict[str, An
 @router.post("/routes", response_model=FinderOut, summary="途径查找：与群众端同一流程的排序途径", responses=POSTED)
 async def routes(req: FinderRequest, session: CheckedDep, desk: DeskDep,
                  conversations: ConversationsDep) -> FinderOut:
-    turn = await conversations.ask(req.text, req.region)
+    turn = await conversations.ask(req.text, req.region, channel="staff")
     kb = desk.kb
     region = req.region if req.region in kb.packs else None
     shown = [route_view(kb, r["id"], region, r.get("why", "")) for r in turn.answer_routes if r["id"] in kb.routes]

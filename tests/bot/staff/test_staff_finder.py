@@ -42,6 +42,13 @@ def test_each_route_comes_with_who_how_the_limits_and_their_articles(staff):
     assert found["region"]["name"].startswith("福建省厦门市湖里区") and found["messages"]
 
 
+def test_an_officers_lookup_is_recorded_as_the_desks_not_as_a_citizens_question(staff):
+    store = staff.app.state.store
+    before = store.count_turns("staff")
+    staff.post("/api/staff/routes", json={"text": "物业费不交会怎么样"})
+    assert store.count_turns("staff") == before + 1 and store.recent_turns(1)[0]["channel"] == "staff"
+
+
 def test_a_post_without_the_csrf_token_is_refused(staff):
     resp = staff.post("/api/staff/routes", json={"text": "欠薪"}, headers={"X-CSRF-Token": ""})
     assert resp.status_code == 403
