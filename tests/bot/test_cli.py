@@ -8,7 +8,7 @@ from tests.paths import ROOT
 COMMANDS = [[], ["index", "build"], ["search"], ["pack", "validate"], ["eval", "retrieval"], ["eval", "routes"],
             ["bench", "retrieval"], ["bench", "chat"], ["model", "convert"], ["run"], ["serve"], ["train"],
             ["sources", "validate"], ["eval", "nlu"], ["deadline"], ["staff", "add"], ["staff", "list"],
-            ["staff", "disable"], ["staff", "enable"], ["staff", "passwd"], ["staff", "audit"], ["db", "upgrade"], ["bench", "staff"]]
+            ["staff", "disable"], ["staff", "enable"], ["staff", "passwd"], ["staff", "audit"], ["db", "upgrade"], ["eval", "masking"], ["bench", "staff"]]
 
 
 @pytest.mark.parametrize("cmd", COMMANDS, ids=lambda c: " ".join(c) or "xinfang")
