@@ -25,17 +25,21 @@ from knowledge.routes import load_route_ids
 
 from .api import api_router
 from .api.errors import SERVER_ERROR, http_error_message, validation_message
+from .api.models import MAX_TEXT
 from .api.routes.staff import DeskRefused
 from .conversation import Conversations
-from .middleware import BodyLimit, NoSniff
+from .middleware import BodyLimit, NoSniff, RateLimit
 from .prefetch import QueryPrefetcher
 from .rasa_client import RasaClient, RasaUnavailable
 from .staff.desk import StaffDesk
 from .staff.pages import router as staff_pages
 from .store import Store
+from .throttle import RequestLimits
 
 logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
+# the turns and votes a client asks for; WeChat has its own (the platform signs and de-duplicates)
+RATE_LIMITED = frozenset({"/api/chat", "/api/ask", "/api/feedback"})
 
 
 class Readiness:
@@ -59,11 +63,11 @@ class Readiness:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    settings.check_secret()   # it keys the user hashes and signs staff sessions: never a published one
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.rasa = RasaClient(settings.RASA_URL, settings.RASA_TIMEOUT_SECONDS,
-                                     max_inflight=settings.RASA_MAX_INFLIGHT)
+        app.state.rasa = RasaClient.from_settings(settings)
         route_names = load_route_ids()
         route_ids = set(route_names)
         app.state.store = Store.from_settings(settings)
@@ -94,6 +98,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="信访法治导引 API", version="0.1.0", lifespan=lifespan,
                   description="信访和法定途径的法律指引：对话、结构化问答、健康检查。")
     app.state.settings = settings
+    # per client and sender, before the route reads the body or Rasa hears of it (issue 19); inside
+    # BodyLimit, which hands it the whole body, and CORS, so its 429 is readable
+    limits = RequestLimits.from_settings(settings)
+    if limits is not None:
+        app.add_middleware(RateLimit, limits=limits, paths=RATE_LIMITED, max_text=MAX_TEXT)
     # the limit counts the bytes received, chunked or not (issue 19); inside CORS, so its 413 is readable
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(NoSniff)

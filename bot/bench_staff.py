@@ -94,7 +94,8 @@ def api_alone(say=print) -> Iterator[tuple[str, str, str]]:
         engine.dispose()
         port = free_port()
         env = dict(os.environ, DATABASE_URL=url, RASA_URL="http://127.0.0.1:9", ACTIONS_PORT="9",
-                   STAFF_LOGIN_FAILURES="1000/minute", QUERY_PREFETCH="false")
+                   STAFF_LOGIN_FAILURES="1000/minute", QUERY_PREFETCH="false", RATE_LIMIT_ENABLED="false",
+                   SECRET_KEY=secrets.token_hex(32))     # a throwaway service: its own throwaway key
         proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "bot.app:create_app", "--factory", "--host",
                                  "127.0.0.1", "--port", str(port), "--log-level", "warning"],
                                 cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

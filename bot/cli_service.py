@@ -37,16 +37,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import os
+
     import uvicorn
 
     from common.services import services
-    from common.settings import get_settings
+    from common.settings import ENV_FILE, InsecureSecret, ensure_secret_key, get_settings
 
     from .app import create_app
     from .placement import pin_this_process
     from .runner import Stack, train
 
     settings = get_settings()
+    # Fail closed, yet start on first run: a key of this installation's own, kept in .env across runs
+    # (one set in the environment wins over .env: then nothing is written, and a weak one is refused).
+    if settings.secret_problem and "SECRET_KEY" not in os.environ and ensure_secret_key(ENV_FILE):
+        _say(f"已生成随机密钥 SECRET_KEY 并写入 {ENV_FILE}（仅本机可读，以后每次启动沿用；请勿提交或外传）。")
+        get_settings.cache_clear()
+        settings = get_settings()
+    try:
+        settings.check_secret()   # before anything starts: a weak key already set is never replaced
+    except InsecureSecret as exc:
+        _say(str(exc))
+        return 2
     services(settings, progress=_say)  # model and index present and fresh before anything starts
     train(settings, say=_say)
     stack = Stack(settings)
@@ -54,7 +67,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         stack.start(say=_say)
         stack.wait_ready(say=_say)
         url = f"http://{settings.HOST}:{settings.PORT}"
-        print(f"\n信访法治导引已启动：{url}   （按 Ctrl-C 停止）\n", flush=True)
+        print(f"\n信访法治导引已启动：{url}   （按 Ctrl-C 停止）\n"
+              f"接待工作台：{url}/staff   （先用 `xinfang staff add 用户名 --role staff` 建账号）\n", flush=True)
         pin_this_process(stack.other_cpus)   # the API runs in this process
         uvicorn.run(create_app(settings), host=settings.HOST, port=settings.PORT, log_level="warning")
     finally:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+if TYPE_CHECKING:
+    from common.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -18,18 +21,27 @@ class RasaUnavailable(Exception):
 
 class RasaClient:
     def __init__(self, base_url: str, timeout: float = 20.0, max_inflight: int = 0,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx.AsyncBaseTransport | None = None, token: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        # Rasa 3.6 checks its HTTP API token in the query string only (rasa/server.py requires_auth);
+        # the REST webhook takes none, so the token goes only where it is checked.
+        self._auth = {"token": token} if token else {}
         self._gate = asyncio.Semaphore(max_inflight) if max_inflight else None
         self.inflight = 0  # turns at Rasa now (let through, not yet answered)
         self._client = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, transport=transport,
                                          limits=httpx.Limits(max_connections=64, max_keepalive_connections=32))
 
+    @classmethod
+    def from_settings(cls, settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> RasaClient:
+        return cls(settings.RASA_URL, settings.RASA_TIMEOUT_SECONDS, max_inflight=settings.RASA_MAX_INFLIGHT,
+                   transport=transport, token=settings.RASA_TOKEN)
+
     async def close(self) -> None:
         await self._client.aclose()
 
-    async def _post(self, path: str, payload: dict[str, Any], on_admit: Callable[[], None] | None = None) -> Any:
+    async def _post(self, path: str, payload: dict[str, Any], on_admit: Callable[[], None] | None = None,
+                    params: dict[str, str] | None = None) -> Any:
         """At most ``max_inflight`` requests at Rasa; asyncio's semaphore wakes waiters in arrival order.
 
         ``on_admit`` is called when the request is let through to Rasa (at once without a gate);
@@ -46,15 +58,15 @@ class RasaClient:
         try:
             if on_admit is not None:
                 on_admit()
-            return await self._post_now(path, payload)
+            return await self._post_now(path, payload, params)
         finally:
             self.inflight -= 1
             if self._gate is not None:
                 self._gate.release()
 
-    async def _post_now(self, path: str, payload: dict[str, Any]) -> Any:
+    async def _post_now(self, path: str, payload: dict[str, Any], params: dict[str, str] | None = None) -> Any:
         try:
-            resp = await self._client.post(path, json=payload)
+            resp = await self._client.post(path, json=payload, params=params)
         except httpx.HTTPError as exc:
             logger.warning("rasa.unavailable", extra={"error": type(exc).__name__})
             raise RasaUnavailable(str(exc)) from None
@@ -70,11 +82,11 @@ class RasaClient:
                                 {"sender": sender, "message": text, "metadata": metadata or {}}, on_admit)
 
     async def parse(self, text: str) -> dict[str, Any]:
-        return await self._post("/model/parse", {"text": text})
+        return await self._post("/model/parse", {"text": text}, params=self._auth)
 
     async def ready(self) -> bool:
         try:
-            resp = await self._client.get("/status", timeout=2.0)
+            resp = await self._client.get("/status", params=self._auth, timeout=2.0)
             return resp.status_code == 200 and bool(resp.json().get("model_id"))
         except (httpx.HTTPError, ValueError):
             return False

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -21,9 +22,15 @@ import httpx
 
 from common.settings import PROJECT_ROOT, Settings
 
+from . import tracker_store
 from .placement import Placement, pin_on_exec, plan
 
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
+RASA_PYTHON = RASA_BIN.parent / "python"
+# `rasa run` with its API token taken from the environment: a command line is readable by every local
+# user (/proc/<pid>/cmdline), a process's environment only by its owner.
+RASA_LAUNCH = ("import os, sys; from rasa.__main__ import main; "
+               "sys.argv = ['rasa', *sys.argv[1:], '--auth-token', os.environ.pop('RASA_TOKEN')]; sys.exit(main())")
 PYTHON = Path(sys.executable)
 TRAIN_INPUTS = ("config.yml", "domain.yml", "data")
 LOG_KEEP_BYTES = 20 * 1024 * 1024   # a child's log over this size is moved to <name>.log.1 when it starts again
@@ -101,8 +108,11 @@ def train(settings: Settings, force: bool = False, say=print) -> bool:
 
 
 def write_endpoints(settings: Settings) -> Path:
-    """Rasa's endpoints: our action server; tracker and lock stores from settings when set."""
+    """Rasa's endpoints: our action server, the tracker store (bot/tracker_store.py), a Redis lock store when set."""
     lines = ["action_endpoint:", f"  url: http://127.0.0.1:{settings.ACTIONS_PORT}/webhook"]
+    if tracker_store.tracker_db_url(settings) is not None:
+        # Rasa's SQLTrackerStore takes a whole URL as `url`; its value comes from Rasa's environment
+        lines += ["tracker_store:", "  type: SQL", f"  url: ${{{tracker_store.URL_ENV}}}"]
     if settings.REDIS_URL:
         u = urlparse(settings.REDIS_URL)
         where = [f"  url: {u.hostname}", f"  port: {u.port or 6379}", f"  db: {(u.path or '/0').lstrip('/') or 0}"]
@@ -111,11 +121,11 @@ def write_endpoints(settings: Settings) -> Path:
         if u.scheme == "rediss":
             where.append("  use_ssl: true")
         lines += ["lock_store:", "  type: redis", *where]
-        # Conversations in Redis, each dropped RASA_TRACKER_TTL_SECONDS after its last turn: shared by
-        # every Rasa behind a balancer, and bounded (Rasa's in-memory default keeps every conversation,
-        # every /api/ask included, until Rasa restarts).
-        lines += ["tracker_store:", "  type: redis", *where, "  key_prefix: xinfang",
-                  f"  record_exp: {settings.RASA_TRACKER_TTL_SECONDS}"]
+        if "tracker_store:" not in lines:
+            # Conversations in Redis, each dropped RASA_TRACKER_TTL_SECONDS after its last turn: shared
+            # by every Rasa behind a balancer, and bounded.
+            lines += ["tracker_store:", "  type: redis", *where, "  key_prefix: xinfang",
+                      f"  record_exp: {settings.RASA_TRACKER_TTL_SECONDS}"]
     # One file per action-server port: two stacks on one machine (a test run beside `make run`) must not
     # point each other's Rasa at the wrong action server.
     path = settings.VAR_DIR / f"endpoints-{settings.ACTIONS_PORT}.yml"
@@ -139,6 +149,7 @@ class Stack:
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     placement: Placement | None = field(init=False)
     _endpoints: Path | None = field(init=False, default=None)
+    _purge: tracker_store.TrackerPurge | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.placement = plan(self.settings.CPU_PLACEMENT)
@@ -160,6 +171,12 @@ class Stack:
                                             preexec_fn=pin_on_exec(cpus))
 
     def start(self, say=print) -> None:
+        """Starts the action server and Rasa, and the purge of Rasa's SQL store.
+
+        Rasa's HTTP API gets a token: ``RASA_TOKEN`` when set, else a random one made here and put
+        into ``settings.RASA_TOKEN``, so the API built from these settings (``xinfang run``, or
+        started with them by bot/harness.py) can call it. It is kept for ``restart_rasa``.
+        """
         s = self.settings
         rasa_port = urlparse(s.RASA_URL).port or 5005
         env = dict(os.environ)
@@ -175,14 +192,36 @@ class Stack:
                 "（CPU_PLACEMENT=false 可关闭）")
         self._spawn("actions", [str(PYTHON), "-m", "actions.server", "--port", str(s.ACTIONS_PORT)], env,
                     cpus=self.other_cpus)
+        if not s.RASA_TOKEN:
+            s.RASA_TOKEN = secrets.token_urlsafe(32)
+        self._start_rasa()
+        self._purge = tracker_store.TrackerPurge.from_settings(s)
+        if self._purge is not None:
+            self._purge.start()
+
+    def _start_rasa(self) -> None:
+        s = self.settings
+        assert s.RASA_TOKEN, "Stack.start makes the token"
         self._endpoints = write_endpoints(s)
-        self._spawn("rasa", [str(RASA_BIN), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(rasa_port),
-                             "-m", str(rasa_model_path(s)), "--endpoints", str(self._endpoints)], rasa_serving_env(),
-                    cpus=self.rasa_cpus)
+        url = tracker_store.tracker_db_url(s)
+        if url is not None:
+            tracker_store.prepare(url)
+        env = {**rasa_serving_env(), **tracker_store.rasa_env(s), "RASA_TOKEN": s.RASA_TOKEN}
+        rasa_port = urlparse(s.RASA_URL).port or 5005
+        self._spawn("rasa", [str(RASA_PYTHON), "-c", RASA_LAUNCH, "run", "--enable-api", "-i", "127.0.0.1",
+                             "-p", str(rasa_port), "-m", str(rasa_model_path(s)), "--endpoints", str(self._endpoints)],
+                    env, cpus=self.rasa_cpus)
+
+    def restart_rasa(self, timeout: float = 240.0, say=print) -> None:
+        """Stops Rasa alone and starts it again, same token and store (what the API sees of a crash and restart)."""
+        self._terminate({"rasa": self.procs.pop("rasa")})
+        self._start_rasa()
+        self.wait_ready(timeout, say=say)
 
     def wait_ready(self, timeout: float = 240.0, say=print) -> None:
         s = self.settings
         checks = {"actions": f"http://127.0.0.1:{s.ACTIONS_PORT}/health", "rasa": f"{s.RASA_URL}/status"}
+        params = {"rasa": {"token": s.RASA_TOKEN} if s.RASA_TOKEN else {}}
         pending = dict(checks)
         deadline = time.monotonic() + timeout
         while pending:
@@ -191,7 +230,7 @@ class Stack:
                     raise RuntimeError(f"{name} 进程已退出（{proc.returncode}），见 {s.VAR_DIR}/logs/{name}.log")
             for name, url in list(pending.items()):
                 try:
-                    r = httpx.get(url, timeout=1.0)
+                    r = httpx.get(url, params=params.get(name), timeout=1.0)
                     if r.status_code == 200 and (name != "rasa" or r.json().get("model_id")):
                         say(f"    {name} 已就绪")
                         del pending[name]
@@ -202,16 +241,23 @@ class Stack:
             time.sleep(0.5)
 
     def stop(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        for proc in self.procs.values():
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+        if self._purge is not None:
+            self._purge.stop()
+            self._purge = None
+        self._terminate(self.procs)
         self.procs.clear()
         # one file per action-server port (tests start stacks on free ports): not left behind
         if self._endpoints is not None:
             self._endpoints.unlink(missing_ok=True)
+
+    @staticmethod
+    def _terminate(procs: dict[str, subprocess.Popen]) -> None:
+        for proc in procs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for proc in procs.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)

@@ -6,19 +6,28 @@ Components receive a Settings object; they never read the environment themselves
 from __future__ import annotations
 
 import functools
+import os
+import re
+import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL_DIR = PROJECT_ROOT / "models" / "multilingual-e5-small"
-_DEV_SECRET = "dev-only-change-me"
+_DEV_SECRET = "dev-only-change-me"   # published: refused by the service (issue 19), kept only to recognise it
+MIN_SECRET_CHARS = 32
+ENV_FILE = PROJECT_ROOT / ".env"
+
+
+class InsecureSecret(ValueError):
+    """The service was asked to start with a SECRET_KEY anyone could know or guess."""
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=PROJECT_ROOT / ".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore")
 
     ENVIRONMENT: str = Field("local", description="local | staging | production")
     HOST: str = "127.0.0.1"
@@ -71,9 +80,18 @@ class Settings(BaseSettings):
     # Storage: SQLite by default; PostgreSQL through DATABASE_URL, Redis for locks/dedup across hosts
     DATABASE_URL: str | None = None
     REDIS_URL: str | None = None
-    # With REDIS_URL, Rasa keeps conversations in Redis and drops each this long after its last turn
-    # (a session ends after 60 idle minutes, see domain.yml); without it, in Rasa's memory until a restart.
+    # Where Rasa keeps conversations (bot/tracker_store.py): this SQLAlchemy URL when set, else Redis with
+    # REDIS_URL, else DATABASE_URL when it is PostgreSQL, else SQLite at VAR_DIR/rasa-tracker.sqlite3.
+    RASA_TRACKER_URL: str | None = None
+    # Each conversation is dropped this long after its last turn (a session ends after 60 idle minutes and
+    # its slots carry over, see domain.yml): by Redis itself, or by the runner's purge from an SQL store.
     RASA_TRACKER_TTL_SECONDS: int = Field(24 * 3600, ge=3600, le=90 * 24 * 3600)
+    # /api/ask's one-off conversations are never continued: purged from an SQL store this long after their turn.
+    RASA_ASK_TTL_SECONDS: int = Field(600, ge=60, le=24 * 3600)
+    # Rasa's HTTP API token (/status, /model/parse, /conversations/...). Unset: the runner makes a random one
+    # at each start and hands it to the API it serves; set it only for an API (`xinfang serve`) in front of a
+    # Rasa started elsewhere with the same token.
+    RASA_TOKEN: str | None = None
 
     # Staff desk (bot/staff): signed-in sessions end this long after sign-in; failed sign-ins allowed per
     # account and per client address before further attempts are refused for a while (limits' notation).
@@ -82,8 +100,20 @@ class Settings(BaseSettings):
     # The session cookie is sent over HTTPS only (Secure). Unset: on outside local development.
     STAFF_COOKIE_SECURE: bool | None = None
 
-    # Keyed hash for user ids in logs and analytics
+    # Public API (/api/chat, /api/ask, /api/feedback) rate limits, in limits' notation, per client address
+    # (as uvicorn reports it: behind a proxy, run it with --proxy-headers and --forwarded-allow-ips) and
+    # per sender. A text counts one request per RATE_LIMIT_TEXT_UNIT characters begun (bot/throttle.py).
+    # Counters in this process, or in Redis with REDIS_URL so that replicas share them.
+    RATE_LIMIT_ENABLED: bool = True
+    RATE_LIMIT_CLIENT: str = Field("60/minute;600/hour", description="requests per client address")
+    RATE_LIMIT_SENDER: str = Field("30/minute", description="requests per sender (conversation)")
+    RATE_LIMIT_TEXT_UNIT: int = Field(200, ge=1, le=100_000, description="characters of text that cost one request")
+
+    # Keys the user-id hashes in logs and analytics and signs the staff desk's sessions. The service refuses
+    # the published default and keys under MIN_SECRET_CHARS (check_secret); `xinfang run` writes a random
+    # one into .env on first run. ALLOW_INSECURE_SECRET=true lets local development start without one.
     SECRET_KEY: str = _DEV_SECRET
+    ALLOW_INSECURE_SECRET: bool = False
 
     # WeChat Official Account (the connector is disabled unless TOKEN and APP_ID are set)
     WECHAT_TOKEN: str | None = None
@@ -106,6 +136,11 @@ class Settings(BaseSettings):
     WECHAT_TEXT_MAX_BYTES: int = Field(default=2048, ge=200, le=2048, description="UTF-8 bytes per text message")
     WECHAT_MAX_PARTS: int = Field(default=4, ge=1, le=5, description="messages per answer (passive + customer-service)")
     WECHAT_DEDUP_TTL_SECONDS: int = Field(default=3600, ge=60)
+
+    # Analytics (bot/analytics, issue 18): events older than this are deleted (`xinfang analytics purge`);
+    # a dashboard cell counted from fewer distinct senders than ANALYTICS_MIN_COUNT is merged into 「其他」.
+    ANALYTICS_RETENTION_DAYS: int = Field(180, ge=1, le=3650)
+    ANALYTICS_MIN_COUNT: int = Field(5, ge=2, le=1000)
 
     @field_validator("VAR_DIR", mode="before")
     @classmethod
@@ -147,21 +182,44 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _no_default_secret_outside_local(self) -> Settings:
-        if self.ENVIRONMENT != "local" and self.SECRET_KEY == _DEV_SECRET:
-            raise ValueError("SECRET_KEY must be set outside local development (it keys the user-id hashes)")
+    def _no_weak_secret_outside_local(self) -> Settings:
+        if self.ENVIRONMENT != "local" and self.secret_problem:
+            raise ValueError(self._secret_advice(self.secret_problem))
         return self
 
-    @field_validator("STAFF_LOGIN_FAILURES", mode="after")
+    @field_validator("STAFF_LOGIN_FAILURES", "RATE_LIMIT_CLIENT", "RATE_LIMIT_SENDER", mode="after")
     @classmethod
-    def _rate(cls, v: str) -> str:
+    def _rate(cls, v: str, info: ValidationInfo) -> str:
         from limits import parse_many
 
         try:
             parse_many(v)
         except ValueError:
-            raise ValueError("STAFF_LOGIN_FAILURES 应写成 9/minute 或 9/minute;20/hour 这样的形式") from None
+            raise ValueError(f"{info.field_name} 应写成 9/minute 或 9/minute;20/hour 这样的形式") from None
         return v
+
+    @property
+    def secret_problem(self) -> str | None:
+        """What is wrong with SECRET_KEY, in Chinese, or None when it will do."""
+        key = self.SECRET_KEY.strip()
+        if key == _DEV_SECRET:
+            return "SECRET_KEY 仍是公开的默认值"
+        if len(key) < MIN_SECRET_CHARS:
+            return f"SECRET_KEY 太短（{len(key)} 个字符，至少 {MIN_SECRET_CHARS} 个）"
+        return None
+
+    @staticmethod
+    def _secret_advice(problem: str) -> str:
+        return (f"{problem}：它是用户标识哈希和工作人员会话签名的密钥，公开或过短的密钥让任何人都能算出哈希、伪造会话。"
+                f"请在环境变量或项目根目录的 .env 中设置至少 {MIN_SECRET_CHARS} 个字符的随机密钥，例如 "
+                "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+                "（`make run` 首次运行会自动写入 .env）；仅在本机开发时可设 ALLOW_INSECURE_SECRET=true 跳过此检查。")
+
+    def check_secret(self) -> None:
+        """Raises InsecureSecret unless SECRET_KEY will do, or local development explicitly allows a weak one."""
+        problem = self.secret_problem
+        if problem and not (self.ALLOW_INSECURE_SECRET and self.ENVIRONMENT == "local"):
+            raise InsecureSecret(self._secret_advice(problem))
 
     @property
     def staff_cookie_secure(self) -> bool:
@@ -199,3 +257,24 @@ class Settings(BaseSettings):
 @functools.lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+_SECRET_LINE = re.compile(r"^\s*(?:export\s+)?SECRET_KEY\s*=", re.MULTILINE)
+
+
+def ensure_secret_key(env_file: Path = ENV_FILE) -> bool:
+    """Adds a random ``SECRET_KEY`` (64 hex characters) to ``env_file`` unless it has one; True if it did.
+
+    The file is created if missing and left readable by its owner only (0600); an existing SECRET_KEY
+    line is never touched, so the key, and every hash made with it, survives restarts.
+    """
+    text = env_file.read_text(encoding="utf-8") if env_file.exists() else ""
+    if _SECRET_LINE.search(text):
+        return False
+    fd = os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as f:
+        if text and not text.endswith("\n"):
+            f.write("\n")
+        f.write(f"SECRET_KEY={secrets.token_hex(32)}\n")
+    os.chmod(env_file, 0o600)
+    return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 
 import pytest
 
@@ -10,6 +11,12 @@ from tests.paths import MINI, ROOT
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# The service refuses a published or short SECRET_KEY (issue 19): the tests, and the services they start
+# (which inherit the environment), use a random key of this run's own unless the environment sets one.
+os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
+# Each TestClient is one client address sending many requests: the apps the tests build have no rate limit
+# unless a test asks for one (tests/bot/test_rate_limit.py); the services started by bot/harness.py have none.
+os.environ.setdefault("RATE_LIMIT_ENABLED", "false")
 
 
 def pytest_report_header(config) -> list[str]:

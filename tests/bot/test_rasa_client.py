@@ -73,3 +73,28 @@ async def test_on_admit_runs_when_the_turn_is_let_through_not_while_it_waits():
     assert admitted[-1] == ("c", 0)
     await client.close()
     await ungated.close()
+
+
+async def test_the_token_goes_to_rasas_http_api_and_not_to_the_webhook():
+    seen: list[httpx.URL] = []
+
+    def rasa(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url)
+        if request.url.path == "/status":
+            return httpx.Response(200, json={"model_id": "m"})
+        return httpx.Response(200, json={"intent": {"name": "greet"}} if request.url.path == "/model/parse" else [])
+
+    from common.settings import Settings
+
+    client = RasaClient.from_settings(Settings(RASA_URL="http://rasa:5005", RASA_TOKEN="t0ken/+&"),
+                                      transport=httpx.MockTransport(rasa))
+    assert await client.ready()
+    await client.parse("你好")
+    await client.send("web-1", "你好")
+    await client.close()
+    tokens = {url.path: url.params.get("token") for url in seen}
+    assert tokens == {"/status": "t0ken/+&", "/model/parse": "t0ken/+&", "/webhooks/rest/webhook": None}
+    untokened = RasaClient("http://rasa", transport=httpx.MockTransport(rasa))
+    await untokened.parse("你好")
+    await untokened.close()
+    assert "token" not in seen[-1].params
