@@ -50,8 +50,8 @@ def local(turn: Turn) -> tuple[Reply, Matter]:
         for o in pack.offices:
             contact = "，".join(x for x in (o.address, o.phone, o.hours, o.online) if x)
             lines.append(f"· {o.name}" + (f"：{contact}" if contact else "（具体地址、电话以该单位公布为准）"))
-        reply.texts.append(f"{pack.region_name}的信息（来源：{pack.maintainer}；核对日期 {pack.updated_on}）：\n"
-                           + "\n".join(lines))
+        checked = "信息待核实，以当地公布为准" if pack.sample else f"核对日期 {pack.updated_on}"
+        reply.texts.append(f"{pack.region_name}的信息（来源：{pack.maintainer}；{checked}）：\n" + "\n".join(lines))
         missing = not_published(turn, pack)
         if missing:
             # 「三门峡的信访接待中心几点上班」: said plainly, not left for the person to infer from a list

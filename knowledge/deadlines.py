@@ -295,7 +295,7 @@ def counting_rule(counted: Counted, unit: str, citation: Callable[[str], str]) -
     elif counted.rest_day:
         cited.append(REST_DAY_RULE)
         text += (f"按期限算到的 {date_text(counted.nominal)} 是{counted.rest_day}；这个期限的条文没有规定最后一天遇休息日"
-                 f"是否顺延（{citation(REST_DAY_RULE)}的顺延规定针对民事期间），这里没有顺延，请在这天之前提出。")
+                 f"是否顺延（{citation(REST_DAY_RULE)}的顺延规定针对民事期间），这里没有顺延：稳妥起见，最晚在这一天（含当天）提出，能提前就提前。")
     elif counted.working_weekend:
         text += f"{date_text(counted.last_day)} 虽是星期{'六日'[counted.last_day.weekday() - 5]}，但按放假安排是调休上班日，不顺延。"
     if counted.estimated:

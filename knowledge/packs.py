@@ -24,7 +24,7 @@ _REGION = re.compile(r"^\d{6}$")
 REGION_PATTERN = r"[0-9A-Za-z_\-\u4e00-\u9fff]{1,32}"
 _ID = re.compile(r"^[a-z0-9_]+$")
 _PHONE = re.compile(r"^[0-9\-＋+（）() 、,，转]+$")
-TOP_KEYS = {"region_code", "region_name", "parent_code", "maintainer", "updated_on",
+TOP_KEYS = {"region_code", "region_name", "parent_code", "maintainer", "updated_on", "sample",
             "offices", "rules", "faq", "confirmations"}
 OFFICE_KEYS = {"id", "name", "level", "routes", "address", "phone", "hours", "online", "note",
                "source", "verified_on"}
@@ -89,6 +89,9 @@ class Pack:
     faq: list[LocalFaq] = field(default_factory=list)
     confirmed_channels: set[str] = field(default_factory=set)
     parent_code: str | None = None
+    # a sample pack (made by the project from public reports, not kept by the office): its facts
+    # are never shown as checked, whatever their verified_on says
+    sample: bool = False
 
     def offices_for(self, route_id: str) -> list[Office]:
         return [o for o in self.offices if route_id in o.routes]
@@ -184,8 +187,11 @@ def check_pack(doc: Located, region_dir_name: str, route_ids: set[str], channel_
     parent = data.get("parent_code")
     if parent is not None and (not isinstance(parent, str) or not _REGION.match(parent)):
         c.err("parent_code must be a quoted 6-digit code", "parent_code")
+    sample = data.get("sample", False)
+    if not isinstance(sample, bool):
+        c.err("sample must be true or false", "sample")
     pack = Pack(str(code), c.text(data, "region_name") or "", c.text(data, "maintainer") or "",
-                c.date(data, "updated_on"), parent_code=parent)
+                c.date(data, "updated_on"), parent_code=parent, sample=sample is True)
     seen: set[str] = set()
     for i, o in c.items("offices"):
         p = ("offices", i)

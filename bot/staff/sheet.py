@@ -25,7 +25,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader
 
 from knowledge.channels import Channel
-from knowledge.deadlines import by_kind, date_text, limit_of, route_kind
+from knowledge.deadlines import DeadlineKind, by_kind, date_text, limit_of, route_kind
 from knowledge.kb import KnowledgeBase
 from knowledge.packs import Office, Pack
 from knowledge.routes import RouteCard, TimeLimit
@@ -136,8 +136,9 @@ def find_pack(kb: KnowledgeBase, region: str | None) -> Pack | None:
 
 
 def office_of(office: Office, pack: Pack, issued_on: dt.date) -> SheetOffice:
-    # a pack fact is checked when it names its source and a day it was checked, not after the sheet's day
-    verified = bool(office.source) and dt.date.min < office.verified_on <= issued_on
+    # a pack fact is checked when the office keeps the pack (not a sample), names its source and a
+    # day it was checked, not after the sheet's day
+    verified = not pack.sample and bool(office.source) and dt.date.min < office.verified_on <= issued_on
     return SheetOffice(office.name, office.address, office.phone, office.hours, office.note, verified,
                        office.online, f"核对日期 {office.verified_on.isoformat()}，{pack.maintainer}" if verified else None)
 
@@ -151,8 +152,19 @@ def channel_of(channel: Channel, pack: Pack | None) -> SheetOffice:
                        channel.description or None, channel.shown_as_verified(confirmed), online)
 
 
+def counted_kind(kb: KnowledgeBase, card: RouteCard, kind_id: str | None) -> DeadlineKind | None:
+    """The kind of limit the sheet counts: the one the officer chose (复核 rather than 复查), else the
+    route's own first one, as the dialogue's plain 「最晚哪天」 (``route_kind``)."""
+    if not kind_id:
+        return route_kind(kb, card.id)
+    kind = next((k for k in kb.deadline_kinds if k.id == kind_id and k.route == card.id), None)
+    if kind is None:
+        raise SheetError(f"期限种类 “{kind_id}” 不属于途径“{card.name}”。")
+    return kind
+
+
 def sheet_limits(kb: KnowledgeBase, card: RouteCard, start: dt.date | None,
-                 issued_on: dt.date) -> tuple[tuple[SheetLimit, ...], tuple[str, ...], str]:
+                 issued_on: dt.date, kind_id: str | None = None) -> tuple[tuple[SheetLimit, ...], tuple[str, ...], str]:
     """The card's limits as the dialogue states them when the matter names none (an exception such as
     「抚养费不适用诉讼时效」 only when named: never on a sheet), the route's own limit counted from
     ``start``; the others beyond ``LIMITS_MAX``, as 「label（citation）」; and a note when a start was
@@ -161,7 +173,7 @@ def sheet_limits(kb: KnowledgeBase, card: RouteCard, start: dt.date | None,
     The table keeps the limits a deadline kind names first (the person's own: 申请、起诉、上诉), then
     the card's in its order, and shows them in the card's order.
     """
-    kind = route_kind(kb, card.id)
+    kind = counted_kind(kb, card, kind_id)
     own = limit_of(kind, kb.routes) if kind else None
     try:
         counted = by_kind(kb, kind.id, start, issued_on) if kind and start else None
@@ -190,13 +202,13 @@ def _limit(kb: KnowledgeBase, tl: TimeLimit, counted: dict | None = None) -> She
                       f"“{by['quote']}”（{by['citation']}）" if by else None)
 
 
-def sheet_articles(kb: KnowledgeBase, card: RouteCard) -> tuple[SheetArticle, ...]:
+def sheet_articles(kb: KnowledgeBase, card: RouteCard, kind_id: str | None = None) -> tuple[SheetArticle, ...]:
     """The articles printed in full, those the route rests on most first.
 
     The route rests most on the articles that set its limits (the route's own limit's first), then
     on the card's articles in its order; at most ``ARTICLES_MAX``, within ``ARTICLES_CHARS``.
     """
-    kind = route_kind(kb, card.id)
+    kind = counted_kind(kb, card, kind_id)
     own = limit_of(kind, kb.routes) if kind else None
     order = [own.basis] if own else []
     order += [tl.basis for tl in card.time_limits if not tl.exception_to]
@@ -214,7 +226,7 @@ def sheet_articles(kb: KnowledgeBase, card: RouteCard) -> tuple[SheetArticle, ..
 
 def sheet_from_route(kb: KnowledgeBase, route_id: str, *, region: str | None, issued_on: dt.date,
                      start: dt.date | None = None, officer: str = "", visitor: str = "",
-                     note: str = "") -> Sheet:
+                     note: str = "", kind: str | None = None) -> Sheet:
     """The sheet for ``route_id``, with the offices of ``region``'s pack when there is one.
 
     A ``region`` without a pack (or None) gives a sheet with the issuing office and the receiving office
@@ -231,14 +243,14 @@ def sheet_from_route(kb: KnowledgeBase, route_id: str, *, region: str | None, is
         raise SheetError(f"起算日期 {date_text(start)} 晚于出具日期 {date_text(issued_on)}，请核对起算日期"
                          "（收到文书、知道或者发生之日）。")
     pack = find_pack(kb, region)
-    limits, more_limits, limit_note = sheet_limits(kb, card, start, issued_on)
+    limits, more_limits, limit_note = sheet_limits(kb, card, start, issued_on, kind)
     channel = kb.channels.get(card.national_channel or "")
     return Sheet(
         route_id=card.id, route_name=card.name, summary=card.summary, handled_by=card.handled_by,
         steps=tuple(s for s in (card.where, card.next_steps) if s), materials=card.materials, fees=card.fees,
         limits=limits,
         offices=tuple(office_of(o, pack, issued_on) for o in pack.offices_for(card.id)) if pack else (),
-        articles=sheet_articles(kb, card), region_name=pack.region_name if pack else None, issued_on=issued_on,
+        articles=sheet_articles(kb, card, kind), region_name=pack.region_name if pack else None, issued_on=issued_on,
         officer=officer.strip(), visitor=visitor.strip(), note=note.strip(), first_step=card.first_step,
         channels=(channel_of(channel, pack),) if channel else (), basis=tuple(map(kb.corpus.citation, card.basis)),
         more_limits=more_limits,

@@ -182,9 +182,24 @@ def test_a_region_whose_pack_has_an_office_for_the_route_shows_it(real_kb, route
     assert [o.name for o in sheet.offices] == [o.name for o in pack.offices_for(route)]
     for shown, source in zip(sheet.offices, pack.offices_for(route), strict=True):
         assert (shown.address, shown.phone, shown.hours) == (source.address, source.phone, source.hours)
-        assert shown.verified and source.verified_on.isoformat() in shown.checked
+        # the packs here are samples made from public reports: never shown as checked
+        assert pack.sample and not shown.verified and shown.checked is None
     page = render_html(sheet)
     assert office in page and pack.region_name in page and "受理机关：" not in page
+
+
+def test_an_office_of_a_pack_the_office_keeps_is_shown_as_checked_on_its_day(real_kb):
+    import dataclasses
+
+    from bot.staff.sheet import office_of
+
+    sample = real_kb.packs["350206"]
+    kept = dataclasses.replace(sample, sample=False)
+    office = sample.offices[0]
+    assert not office_of(office, sample, ISSUED).verified
+    shown = office_of(office, kept, ISSUED)
+    assert shown.verified and office.verified_on.isoformat() in (shown.checked or "")
+    assert not office_of(office, kept, office.verified_on - dt.timedelta(days=1)).verified   # not yet checked then
 
 
 def test_the_region_may_be_given_by_name(real_kb):
@@ -317,3 +332,18 @@ def test_an_unknown_route_is_refused_in_chinese(real_kb):
 def test_a_start_date_that_cannot_be_counted_is_refused_in_chinese(real_kb, start, says):
     with pytest.raises(SheetError, match=says):
         sheet_from_route(real_kb, "xinfang_review", region=None, issued_on=ISSUED, start=start)
+
+
+def test_the_officer_chooses_which_limit_is_counted(real_kb):
+    """复核, not the route's first limit (复查), when the visitor already has the 复查 opinion."""
+    start = dt.date(2026, 11, 20)
+    sheet = sheet_from_route(real_kb, "xinfang_review", region=None, issued_on=ISSUED, start=start,
+                             kind="xinfang_recheck")
+    counted = [lim for lim in sheet.limits if lim.last_day]
+    expected = by_kind(real_kb, "xinfang_recheck", start, ISSUED)
+    assert [lim.label for lim in counted] == [expected["label"]] == ["请求复核"]
+    assert counted[0].last_day == date_text(dt.date.fromisoformat(expected["last_day"]))
+    assert sheet.articles[0].citation == "《信访工作条例》第三十六条"
+    with pytest.raises(SheetError, match="不属于"):
+        sheet_from_route(real_kb, "xinfang_review", region=None, issued_on=ISSUED, start=start,
+                         kind="labor_arbitration")

@@ -87,3 +87,17 @@ def test_cli_validates_every_shipped_pack():
     for folder in sorted(LOCAL_DIR.iterdir()):
         if folder.is_dir():
             assert main(["pack", "validate", str(folder)]) == 0
+
+
+def test_a_sample_pack_says_so_and_sample_must_be_true_or_false(tmp_path):
+    from knowledge.packs import check_pack
+    from knowledge.yamlpos import load_located
+
+    path = tmp_path / "pack.yaml"
+    path.write_text('region_code: "350206"\nregion_name: 湖里区\nmaintainer: x\nupdated_on: 2026-11-21\n'
+                    'sample: 1\noffices: []\n', encoding="utf-8")
+    pack, errors = check_pack(load_located(path), "350206", set(), set())
+    assert any("sample must be true or false" in str(e) for e in errors)
+    path.write_text(path.read_text(encoding="utf-8").replace("sample: 1", "sample: true"), encoding="utf-8")
+    pack, errors = check_pack(load_located(path), "350206", set(), set())
+    assert not errors and pack is not None and pack.sample

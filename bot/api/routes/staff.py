@@ -169,7 +169,12 @@ async def routes(req: FinderRequest, session: CheckedDep, desk: DeskDep,
     region = req.region if req.region in kb.packs else None
     shown = [route_view(kb, r["id"], region, r.get("why", "")) for r in turn.answer_routes if r["id"] in kb.routes]
     last = turn.payloads[-1] if turn.payloads else {}
-    return FinderOut(kind=last.get("kind"), messages=turn.texts, routes=shown,
+    from knowledge.deadlines import parse_date
+
+    today = dt.date.today()
+    told = parse_date(req.text, today)
+    return FinderOut(kind=last.get("kind"), start=told if told and told <= today else None, messages=turn.texts,
+                     routes=shown,
                      citations=[{"id": c["id"], "citation": kb.corpus.citation(c["id"]), "text": c["text"]}
                                 for c in turn.citations if c["id"] in kb.corpus.articles],
                      question=(last.get("question") or {}).get("text"),
@@ -196,6 +201,8 @@ def deadline(session: SessionDep, desk: DeskDep,
 
     if not dt.date(1950, 1, 1) <= start <= dt.date(2089, 12, 31):
         raise DeskRefused(422, "起算日期应在 1950 年到 2089 年之间。")
+    if start > (today or dt.date.today()):    # as the sheet and the dialogue: a limit starts from what happened
+        raise DeskRefused(422, "起算日期在今天之后。请填收到文书、知道或者发生的那一天。")
     try:
         return by_kind(desk.kb, kind, start, today or dt.date.today())
     except ValueError as e:
@@ -213,7 +220,7 @@ async def sheet(req: SheetRequest, request: Request, session: CheckedDep, desk: 
     region = req.region if req.region in desk.kb.packs else None
     try:
         made = sheet_from_route(desk.kb, req.route, region=region, issued_on=dt.date.today(), start=req.start,
-                                officer=req.officer, visitor=req.visitor, note=req.note)
+                                officer=req.officer, visitor=req.visitor, note=req.note, kind=req.kind)
     except SheetError as e:
         raise DeskRefused(422, str(e)) from None
     desk.audit.record("sheet", session.username, desk.client_key(request.client.host if request.client else None),

@@ -15,8 +15,10 @@
 
   function sheetBody(route, format) {
     const start = $('#sheet-start').value;
+    const chosen = document.querySelector(`.route-card[data-route="${route}"] .sheet-kind`);
     return {
       route, format, region: region.value || null, start: start || null,
+      kind: chosen && chosen.value ? chosen.value : null,
       officer: $('#sheet-officer').value.trim(), visitor: $('#sheet-visitor').value.trim(),
       note: $('#sheet-note').value.trim(),
     };
@@ -149,7 +151,13 @@
         l.period ? el('span', { class: 'badge period', text: l.period }) : el('span', { class: 'muted', text: '见条文' }),
         l.deadline_kind ? el('button', { type: 'button', class: 'small secondary calc', text: '算期限',
           dataset: { kind: l.deadline_kind },
-          on: { click: () => X.fillDeadline(l.deadline_kind, $('#sheet-start').value) } }) : null),
+          on: { click: (ev) => {
+            // the sheet of this route then counts this limit too (复核 rather than 复查)
+            const card = ev.target.closest('.route-card');
+            const pick = card && card.querySelector('.sheet-kind');
+            if (pick) pick.value = l.deadline_kind;
+            X.fillDeadline(l.deadline_kind, $('#sheet-start').value);
+          } } }) : null),
       l.starts ? el('p', { class: 'starts', text: `起算：${l.starts}` }) : null,
       el('p', { class: 'quote' }, `“${l.quote}”`,
         el('button', { type: 'button', class: 'link cite', text: `（${l.citation}）`,
@@ -177,7 +185,17 @@
       r.why ? el('p', { class: 'why' }, el('span', { class: 'muted', text: '理由：' }), r.why) : null,
       r.summary && r.summary !== r.why ? el('p', { class: 'summary', text: r.summary }) : null,
       dl,
-      el('div', { class: 'actions sheet-actions' }, X.sheetButtons(r.id, r.name)));
+      el('div', { class: 'actions sheet-actions' }, kindPicker(r), X.sheetButtons(r.id, r.name)));
+  }
+
+  /** Which of the route's limits the sheet counts from the start date (the first by default). */
+  function kindPicker(r) {
+    const kinds = (r.limits || []).filter((l) => l.deadline_kind);
+    if (!kinds.length) return null;
+    const seen = new Set();
+    const options = kinds.filter((l) => !seen.has(l.deadline_kind) && seen.add(l.deadline_kind))
+      .map((l) => el('option', { value: l.deadline_kind, text: l.label }));
+    return el('label', { class: 'sheet-kind-label' }, '告知单计算：', el('select', { class: 'sheet-kind' }, options));
   }
 
   function render(out) {
@@ -210,7 +228,11 @@
     try {
       const out = await X.api('/api/staff/routes', { method: 'POST', csrf: X.csrf(),
         body: { text: problem, region: region.value || null } });
-      if (mine === seq) render(out);
+      if (mine === seq) {
+        const start = $('#sheet-start');
+        if (out.start && !start.value) start.value = out.start;   // the date the visitor told, as the start
+        render(out);
+      }
     } catch (e) {
       if (mine === seq) X.showError(error, e.message);
     } finally {

@@ -305,9 +305,9 @@
     const place = [v.chapter, v.section].filter(Boolean).join(' · ');
     return [
       el('div', { class: 'detail-top' }, el('span', { class: 'badge kind article', text: '条文' }), closeButton()),
-      el('p', { class: 'law-line' }, el('span', { class: 'law-title', text: `《${v.law_title}》` }), X.statusBadge(v.status)),
+      el('p', { class: 'law-line' }, el('span', { class: 'law-title', text: X.book(v.law_title) }), X.statusBadge(v.status)),
       v.status !== 'current' ? el('p', { class: 'warn', text: v.superseded_by_title
-        ? `该文本已失效，已被《${v.superseded_by_title}》取代；引用前请核对现行条文。`
+        ? `该文本已失效，已被${X.book(v.superseded_by_title)}取代；引用前请核对现行条文。`
         : '该文本已失效；引用前请核对现行条文。' }) : null,
       el('h2', { class: 'article-label', text: v.label }),
       place ? el('p', { class: 'muted place', text: place }) : null,
@@ -407,8 +407,11 @@
       });
     },
     options(o) {
-      fillSelect($('#filter-law'), o.laws.map((l) => ({
-        value: l.id, label: l.status === 'current' ? l.short || l.title : `${l.short || l.title}〔已失效〕` })), 'law');
+      // two files of one law (key articles, the retrial chapter) share a short name: the title tells them apart
+      const shorts = o.laws.map((l) => l.short || l.title);
+      const named = (l, i) => (shorts.indexOf(shorts[i]) !== shorts.lastIndexOf(shorts[i]) ? l.title : shorts[i]);
+      fillSelect($('#filter-law'), o.laws.map((l, i) => ({
+        value: l.id, label: l.status === 'current' ? named(l, i) : `${named(l, i)}〔已失效〕` })), 'law');
       fillSelect($('#filter-route'), o.routes.map((r) => ({ value: r.id, label: r.name })), 'route');
       fillSelect($('#filter-region'), o.regions.map((r) => ({ value: r.code, label: r.name })), 'region');
       if (box.value.trim()) run(0);

@@ -65,7 +65,7 @@
     const [lawId, number] = String(id).split('#');
     const law = X.lawOf(lawId);
     const label = /^\d+$/.test(number || '') ? `第${X.chineseNumber(Number(number))}条` : (number || '');
-    return law ? `《${law.short || law.title}》${label}` : id;
+    return law ? `${X.book(law.short || law.title)}${label}` : id;
   };
 
   /** Shows one pane; `focus` moves the keyboard into it. */

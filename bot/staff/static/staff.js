@@ -7,6 +7,9 @@
   const X = (window.XfStaff = {});
   X.panes = {};     // the desk's panes register here (desk-*.js), desk.js starts them
 
+  /** A title in book-title marks; marks inside it become 〈〉 (《最高人民法院关于适用〈…〉的解释》). */
+  X.book = (title) => `《${String(title || '').replace(/《/g, '〈').replace(/》/g, '〉')}》`;
+
   /** el('p', {class: 'x', text: '…', 'aria-label': '…'}, child, …): a node built with textContent. */
   X.el = function (tag, attrs, ...children) {
     const node = document.createElement(tag);

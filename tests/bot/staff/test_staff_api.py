@@ -220,6 +220,7 @@ def test_the_deadline_api_answers_as_the_command_line_does(staff):
     ({"kind": "xinfang_review", "start": "2026-02-30"}, "start"),
     ({"kind": "xinfang_review", "start": "1800-01-01"}, "1950"),
     ({"kind": "xinfang_review"}, "start"),
+    ({"kind": "xinfang_review", "start": "2026-12-08", "today": "2026-12-07"}, "今天之后"),
 ])
 def test_bad_deadline_requests_get_a_chinese_422(staff, params, words):
     resp = staff.get("/api/staff/deadline", params=params)

@@ -52,3 +52,14 @@ def test_an_officers_lookup_is_recorded_as_the_desks_not_as_a_citizens_question(
 def test_a_post_without_the_csrf_token_is_refused(staff):
     resp = staff.post("/api/staff/routes", json={"text": "欠薪"}, headers={"X-CSRF-Token": ""})
     assert resp.status_code == 403
+
+
+def test_the_date_the_visitor_told_comes_back_as_the_start(staff):
+    import datetime as dt
+
+    from knowledge.deadlines import parse_date
+
+    text = "复查意见上个月20号收到的，不服还想再找上级"
+    out = staff.post("/api/staff/routes", json={"text": text}).json()
+    assert out["start"] == parse_date(text, dt.date.today()).isoformat()
+    assert staff.post("/api/staff/routes", json={"text": "公司欠我工资"}).json()["start"] is None
