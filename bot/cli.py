@@ -310,11 +310,13 @@ def build_parser() -> argparse.ArgumentParser:
     br.add_argument("--json", action="store_true", help="输出 JSON")
     br.set_defaults(func=cmd_bench_retrieval)
 
+    from .cli_analytics import register as register_analytics
     from .cli_masking import register as register_masking
     from .cli_staff import register_bench as register_bench_staff
 
     register_bench_staff(sub)
     register_masking(sub)
+    register_analytics(sub)
     _extend_parser(sub)
     _describe(p)
     return p

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,8 +18,10 @@ from typing import Any
 
 from knowledge.corpus import Corpus
 from knowledge.crisis import CRISIS_FOLLOW_UP, CRISIS_WHY, crisis_message, detect_crisis
+from knowledge.packs import plausible_region
 from knowledge.textnorm import to_simplified
 
+from .analytics.answers import is_answered, turn_answer
 from .commands import for_rasa
 from .privacy import PRIVACY_REMINDER, for_dialogue, hash_user_id, mask_pii
 from .rasa_client import RasaClient
@@ -27,9 +30,6 @@ from .store import Store, TurnRecord
 logger = logging.getLogger(__name__)
 
 PAYLOAD_KEY = "xinfang"
-# answer kinds that count as "the bot could not answer" in the analytics: no sense made of the
-# message, an error, or a question the indexed texts do not answer (actions/answer.unknown_reply)
-UNANSWERED_KINDS = frozenset({"fallback", "error", "unknown"})
 CRISIS_ROUTE = "crisis"
 
 
@@ -103,7 +103,9 @@ class Conversations:
         hashed = self.user_hash(sender, namespace)
         meta = {k: v for k, v in (metadata or {}).items() if k in ("region", "channel", "locale")}
         on_admit = None if self.prefetch is None else (lambda: self._maybe_prefetch(said))
+        started = time.perf_counter()
         raw = await self.rasa.send(hashed, said, meta, on_admit=on_admit)
+        latency_ms = round((time.perf_counter() - started) * 1000)
         turn = Turn(ref=ref or uuid.uuid4().hex)
         for m in raw:
             custom = m.get("custom")
@@ -133,7 +135,8 @@ class Conversations:
             turn.texts.append(PRIVACY_REMINDER)
             turn.messages.append({"text": PRIVACY_REMINDER})
         if self.store is not None:
-            turn.recorded = await self._record(turn, namespace, hashed, masked, channel_ref=ref)
+            turn.recorded = await self._record(turn, namespace, hashed, masked, channel_ref=ref,
+                                               region=plausible_region(meta.get("region")), latency_ms=latency_ms)
         return turn
 
     def _with_article_texts(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -174,12 +177,17 @@ class Conversations:
         if self.prefetch is not None and self.rasa.inflight <= self.prefetch_max_inflight:
             self.prefetch(masked)
 
-    async def _record(self, turn: Turn, channel: str, user_hash: str, masked: str, channel_ref: str | None) -> bool:
+    async def _record(self, turn: Turn, channel: str, user_hash: str, masked: str, channel_ref: str | None,
+                      region: str | None = None, latency_ms: int | None = None) -> bool:
         kinds = [p.get("kind") for p in turn.payloads if p.get("kind")]
+        # the help lines the service put first (_crisis_first) make a crisis turn whatever the dialogue said
+        crisis = bool(turn.texts) and turn.texts[0] == crisis_message(self.channels)
+        answer = turn_answer(kinds, crisis=crisis)
         rec = TurnRecord(channel=channel, user_hash=user_hash, text=masked, ref=channel_ref or turn.ref,
                          intent=turn.intent.get("name"), confidence=turn.intent.get("confidence"),
                          kind=kinds[-1] if kinds else None, routes=tuple(r["id"] for r in turn.routes),
-                         answered=not kinds or kinds[-1] not in UNANSWERED_KINDS)
+                         answered=is_answered(answer), answer=answer.value, region=region,
+                         citations=tuple(c["id"] for c in turn.citations), latency_ms=latency_ms)
         if self.store is None:
             return True
         try:

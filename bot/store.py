@@ -20,6 +20,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
@@ -32,6 +33,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+
+from .analytics.answers import answer_of
 
 metadata = MetaData()
 
@@ -48,7 +51,16 @@ turns = Table(
     Column("kind", String(32)),                      # the action's answer kind (answer, triage, fallback, ...)
     Column("routes", JSON, nullable=False),
     Column("answered", Integer, nullable=False),     # 0 when the bot could not answer (fallback, unknown)
+    Column("region", String(32)),                    # the region the client named (code or name), if any
+    Column("route", String(64)),                     # the first route offered
+    Column("citations", JSON),                       # the article ids shown, in order
+    Column("answer", String(16)),                    # bot.analytics.answers.Answer
+    Column("latency_ms", Integer),                   # the dialogue's answer, queueing included
     UniqueConstraint("channel", "ref", name="uq_turn_channel_ref"),
+    Index("ix_turns_created_at", "created_at"),
+    Index("ix_turns_channel", "channel"),
+    Index("ix_turns_region", "region"),
+    Index("ix_turns_user_hash", "user_hash"),
 )
 
 feedback = Table(
@@ -61,6 +73,8 @@ feedback = Table(
     Column("rating", Integer, nullable=False),       # +1 / -1
     Column("comment", Text),                         # masked
     UniqueConstraint("channel", "user_hash", "answer_ref", name="uq_feedback_once"),
+    Index("ix_feedback_created_at", "created_at"),
+    Index("ix_feedback_user_hash", "user_hash"),
 )
 
 
@@ -75,6 +89,10 @@ class TurnRecord:
     routes: tuple[str, ...] = ()
     answered: bool = True
     ref: str | None = None
+    region: str | None = None
+    citations: tuple[str, ...] = ()    # article ids
+    answer: str | None = None          # bot.analytics.answers.Answer; None: from ``kind``
+    latency_ms: int | None = None
 
 
 class Store:
@@ -107,7 +125,9 @@ class Store:
         """False when (channel, ref) was already recorded: the caller's message was a retry."""
         row = dict(created_at=dt.datetime.now(dt.UTC), channel=rec.channel, user_hash=rec.user_hash,
                    ref=rec.ref, text=rec.text, intent=rec.intent, confidence=rec.confidence, kind=rec.kind,
-                   routes=list(rec.routes), answered=int(rec.answered))
+                   routes=list(rec.routes), answered=int(rec.answered), region=rec.region,
+                   route=rec.routes[0] if rec.routes else None, citations=list(rec.citations),
+                   answer=rec.answer or answer_of(rec.kind).value, latency_ms=rec.latency_ms)
         try:
             with self.engine.begin() as conn:
                 conn.execute(turns.insert().values(**row))

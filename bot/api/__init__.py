@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from .routes import ask, chat, feedback, health, staff
+from .routes import analytics, ask, chat, feedback, health, staff
 
 api_router = APIRouter()
 api_router.include_router(health.router)
@@ -10,3 +10,4 @@ api_router.include_router(chat.router)
 api_router.include_router(ask.router)
 api_router.include_router(feedback.router)
 api_router.include_router(staff.router)
+api_router.include_router(analytics.router)

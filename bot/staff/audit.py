@@ -12,7 +12,7 @@ from .tables import audit
 
 ACTIONS = {"login": "登录", "login_failed": "登录失败", "login_throttled": "登录受限", "logout": "退出",
            "sheet": "下载告知单", "account_added": "新建账号", "account_disabled": "停用账号",
-           "account_enabled": "启用账号", "password_set": "重设密码"}
+           "account_enabled": "启用账号", "password_set": "重设密码", "analytics_export": "导出统计表"}
 
 
 class Audit:

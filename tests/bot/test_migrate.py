@@ -14,7 +14,7 @@ def test_a_new_database_gets_every_table_at_the_newest_revision(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'new.sqlite3'}")
     tables = set(inspect(store.engine).get_table_names())
     assert {"turns", "feedback", "staff_accounts", "staff_sessions", "audit", "alembic_version"} <= tables
-    assert current(store.engine) == head() == "0002"
+    assert current(store.engine) == head() == "0003"
 
 
 def test_a_database_from_before_migrations_keeps_its_rows_and_is_brought_up_to_date(tmp_path):

@@ -126,6 +126,8 @@
     }
     $('#who-name').textContent = desk.me.username;
     $('#who-role').textContent = desk.me.role_name;
+    // the dashboard is for analysts and admins (the server checks too)
+    $('#to-analytics').hidden = !['analyst', 'admin'].includes(desk.me.role);
     $('#who-name').title = `登录有效至 ${new Date(desk.me.expires_at).toLocaleString('zh-CN')}`;
     for (const pane of Object.values(X.panes)) if (pane.init) pane.init();
     X.show(window.location.hash.slice(1) || 'search', true);

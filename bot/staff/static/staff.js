@@ -42,12 +42,16 @@
   X.$ = (sel, root) => (root || document).querySelector(sel);
 
   /** The same-origin desk path to return to after sign-in, or '/staff' (never another site). */
+  // The signed-in pages a sign-in may return to: the desk and the analytics dashboard.
+  const PAGES = ['/staff', '/analytics'];
+  const ours = (path) => PAGES.some((p) => path === p || path.startsWith(p + '/'));
+
   X.safeNext = function (raw) {
-    if (!raw || typeof raw !== 'string' || !raw.startsWith('/staff') || raw.startsWith('//')) return '/staff';
+    if (!raw || typeof raw !== 'string' || !ours(raw.split(/[?#]/)[0]) || raw.startsWith('//')) return '/staff';
     try {
       const url = new URL(raw, window.location.origin);
       if (url.origin !== window.location.origin) return '/staff';
-      if (url.pathname !== '/staff' && !url.pathname.startsWith('/staff/')) return '/staff';
+      if (!ours(url.pathname)) return '/staff';
       if (url.pathname.startsWith('/staff/login') || url.pathname.startsWith('/staff/assets/')) return '/staff';
       return url.pathname + url.search + url.hash;
     } catch (e) {
