@@ -18,13 +18,13 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
 from channels.web.assets import Asset
-from channels.web.headers import IMMUTABLE, REVALIDATE, asset_headers, etag_matches
+from channels.web.headers import etag_matches
 
 from ...analytics.assets import build_catalog
 from ...analytics.export import table_csv
 from ...analytics.period import CHANNEL_NAMES, FilterError, Filters
 from ...analytics.queries import Analytics
-from ...staff.pages import PAGE
+from ...staff.pages import PAGE, serve_asset
 from ...staff.pages import catalog as staff_catalog
 from ...staff.sessions import COOKIE, StaffSession
 from .staff import AUTH, DeskRefused, Responses, SessionDep
@@ -206,16 +206,7 @@ def dashboard_page(request: Request) -> Response:
 
 @pages.get("/analytics/assets/{name}")
 def asset(name: str, request: Request) -> Response:
-    found = catalog().get(name) if not name.startswith("page:") else None
-    if found is None:
-        return Response("未找到该文件。", status_code=404, media_type="text/plain; charset=utf-8",
-                        headers=asset_headers())
-    headers = {**asset_headers(), "ETag": found.etag,
-               "Cache-Control": IMMUTABLE if request.query_params.get("v") == found.version else REVALIDATE}
-    headers.pop("Cross-Origin-Resource-Policy", None)
-    if etag_matches(request.headers.get("if-none-match"), found.etag):
-        return Response(status_code=304, headers=headers)
-    return Response(found.body, media_type=found.media_type, headers=headers)
+    return serve_asset(catalog().get(name) if not name.startswith("page:") else None, request)
 
 
 router = APIRouter()
