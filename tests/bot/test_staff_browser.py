@@ -22,6 +22,7 @@ from tests.channels.web_support import (
     CHROMIUM_ARGS,
     ThreadedServer,
     require_chromium,
+    watched_context,
 )
 from tests.paths import ROOT
 
@@ -69,19 +70,9 @@ def service(browser, live_service, tmp_path_factory):
 
 @pytest.fixture
 def context(browser, service):
-    ctx = browser.new_context(viewport=DESKTOP, locale="zh-CN", accept_downloads=True)
-    ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=service["url"])
-    problems: list[str] = []
-
-    def on_console(msg):
-        if "Content Security Policy" in msg.text or "Refused to" in msg.text:
-            problems.append(msg.text)
-
-    ctx.on("page", lambda page: (page.on("pageerror", lambda e: problems.append(f"页面脚本错误：{e}")),
-                                 page.on("console", on_console)))
-    yield ctx
-    ctx.close()
-    assert not problems, problems
+    with watched_context(browser, viewport=DESKTOP, accept_downloads=True) as ctx:
+        ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=service["url"])
+        yield ctx
 
 
 def shot(page, name: str) -> None:

@@ -127,3 +127,20 @@ def open_page(context, url: str):
     page.goto(url)
     wait_answers(page, 1)
     return page
+
+
+@contextlib.contextmanager
+def watched_context(browser, **options) -> Iterator:
+    """A browser context whose pages may raise no script error and break no CSP rule (checked at the end)."""
+    ctx = browser.new_context(locale="zh-CN", **options)
+    problems: list[str] = []
+
+    def on_console(msg) -> None:
+        if "Content Security Policy" in msg.text or "Refused to" in msg.text:
+            problems.append(msg.text)
+
+    ctx.on("page", lambda page: (page.on("pageerror", lambda e: problems.append(f"页面脚本错误：{e}")),
+                                 page.on("console", on_console)))
+    yield ctx
+    ctx.close()
+    assert not problems, problems

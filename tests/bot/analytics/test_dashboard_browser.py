@@ -14,7 +14,13 @@ import pytest
 from bot.app import create_app
 from common.settings import Settings
 from tests.bot.analytics.fixture_events import PUNISH, load
-from tests.channels.web_support import CHROMIUM, CHROMIUM_ARGS, ThreadedServer, require_chromium
+from tests.channels.web_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ThreadedServer,
+    require_chromium,
+    watched_context,
+)
 from tests.paths import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -58,18 +64,8 @@ def service(tmp_path_factory):
 
 @pytest.fixture
 def context(browser):
-    ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", accept_downloads=True)
-    problems: list[str] = []
-
-    def on_console(msg):
-        if "Content Security Policy" in msg.text or "Refused to" in msg.text:
-            problems.append(msg.text)
-
-    ctx.on("page", lambda page: (page.on("pageerror", lambda e: problems.append(f"页面脚本错误：{e}")),
-                                 page.on("console", on_console)))
-    yield ctx
-    ctx.close()
-    assert not problems, problems
+    with watched_context(browser, viewport={"width": 1366, "height": 900}, accept_downloads=True) as ctx:
+        yield ctx
 
 
 def sign_in(page, url: str, user: str) -> None:
